@@ -1,0 +1,67 @@
+// Configuration, validated once with zod. The only module that reads process.env.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().positive().default(3000),
+  DATABASE_URL: optionalUrl,
+  /** Where the embedded PGlite database and generated development secrets live. */
+  DATA_DIR: z.string().default('.data'),
+  REDIS_URL: optionalUrl,
+  REDIS_KEY_PREFIX: z.string().default('mb:'),
+  TOKEN_ENCRYPTION_KEY: optionalString,
+  TOKEN_ENCRYPTION_KEYS_OLD: z.string().default(''),
+  AUTH_SECRET: optionalString,
+  NEXTAUTH_SECRET: optionalString,
+  NEXTAUTH_URL: optionalUrl,
+  AUTH_URL: optionalUrl,
+  APP_URL: optionalUrl,
+  MICROSOFT_CLIENT_ID: optionalString,
+  MICROSOFT_CLIENT_SECRET: optionalString,
+  MICROSOFT_TENANT: z.string().min(1).default('common'),
+  MICROSOFT_AUTHORITY_HOST: z.url().default('https://login.microsoftonline.com'),
+  MICROSOFT_GRAPH_URL: z.url().default('https://graph.microsoft.com/v1.0'),
+  IMAP_HOST: z.string().min(1).default('outlook.office365.com'),
+  IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
+  IMAP_SECURE: bool.default(true),
+  TOKEN_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(0).default(300),
+  CRON_SECRET: optionalString,
+  /** Development sandbox: no Microsoft settings → the project's emulator stands in. */
+  SANDBOX: bool.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Append logs to this file instead of stdout (the test suite scans it for leaked secrets). */
+  LOG_FILE: optionalString,
+});
+
+export type Env = z.infer<typeof schema>;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    // Name the variables, never echo their values (some are secrets).
+    const names = result.error.issues.map((i) => i.path.join('.')).join(', ');
+    throw new Error(`Invalid configuration: ${names}`);
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** The public base URL: redirect URIs and cookies are built from it, never from the request. */
+export function publicBaseUrl(env: Env = getEnv()): string {
+  const url = env.NEXTAUTH_URL ?? env.AUTH_URL ?? env.APP_URL ?? `http://localhost:${env.PORT}`;
+  return url.replace(/\/+$/, '');
+}

@@ -1,0 +1,9 @@
+export { classifyTokenFailure, classifyNetworkFailure, parseRetryAfter } from './classify';
+export type { Classification, FailureKind, TokenErrorBody } from './classify';
+export { microsoftEndpoints } from './endpoints';
+export { createIdentityClient, TokenRequestError } from './identity-client';
+export type { IdentityClient, IdentityClientConfig, TokenSet, AuthorizationUrlInput } from './identity-client';
+export { verifyIdToken, fetchOpenIdMetadata, expectedIssuer } from './id-token';
+export type { MicrosoftIdentity } from './id-token';
+export { createPkcePair, randomToken } from './pkce';
+export { IMAP_SCOPE, GRAPH_FILES_SCOPE, SIGN_IN_SCOPES, refreshScopesFor } from './scopes';

@@ -1,0 +1,15 @@
+import type { TokenResource } from '../tokens/types';
+
+export const IMAP_SCOPE = 'https://outlook.office.com/IMAP.AccessAsUser.All';
+export const GRAPH_FILES_SCOPE = 'https://graph.microsoft.com/Files.Read.All';
+
+/** What signing in (and connecting another mailbox) asks for (SPEC §2). */
+export const SIGN_IN_SCOPES = ['openid', 'profile', 'email', 'offline_access', IMAP_SCOPE] as const;
+
+/**
+ * The v2 endpoint mints an access token for one resource per request, so a refresh names the
+ * resource's scope; `offline_access` makes Microsoft return the rotated refresh token.
+ */
+export function refreshScopesFor(resource: TokenResource): string[] {
+  return [resource === 'imap' ? IMAP_SCOPE : GRAPH_FILES_SCOPE, 'offline_access'];
+}

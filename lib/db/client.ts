@@ -1,14 +1,13 @@
 // Opening the database: PostgreSQL through @prisma/adapter-pg when a URL is configured, otherwise
 // an embedded PGlite database that migrates itself on open (single instance by design).
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { getEnv } from '../env';
 import { childLogger } from '../log';
 import { PrismaClient } from './generated/client';
 import { migrate } from './migrate';
+import { openPglite } from './pglite';
 
 const log = childLogger('db');
 
@@ -39,7 +38,7 @@ export async function createDb(options: CreateDbOptions): Promise<Db> {
     throw new Error('createDb needs a url, a dataDir or inMemory: true');
   }
   const dir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir, 'pglite');
-  return openPglite(dir, options.migrationsDir);
+  return openEmbedded(dir, options.migrationsDir);
 }
 
 function openPostgres(url: string, max: number): Promise<Db> {
@@ -56,14 +55,13 @@ function openPostgres(url: string, max: number): Promise<Db> {
   return Promise.resolve({ db, kind: 'postgres', close: () => db.$disconnect() });
 }
 
-async function openPglite(dir: string | undefined, migrationsDir: string | undefined): Promise<Db> {
-  if (dir !== undefined) await mkdir(dir, { recursive: true });
-  const pglite = await PGlite.create(dir);
+async function openEmbedded(dir: string | undefined, migrationsDir: string | undefined): Promise<Db> {
+  const { pglite, close } = await openPglite(dir);
   try {
     const { applied } = await migrate({ pglite }, { migrationsDir });
     if (applied.length > 0) log.info({ applied }, 'embedded database migrated');
   } catch (error) {
-    await pglite.close();
+    await close();
     throw error;
   }
   const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
@@ -73,8 +71,7 @@ async function openPglite(dir: string | undefined, migrationsDir: string | undef
     kind: 'pglite',
     close: async () => {
       await db.$disconnect();
-      // Without this the PGlite instance keeps the process alive.
-      await pglite.close();
+      await close();
     },
   };
 }

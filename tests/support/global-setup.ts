@@ -7,7 +7,7 @@ import path from 'node:path';
 
 export default function setup() {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailbridge-suite-'));
-  process.env.NODE_ENV = 'test';
+  (process.env as Record<string, string>).NODE_ENV = 'test';
   process.env.LOG_LEVEL ??= 'debug';
   process.env.LOG_FILE = path.join(dir, 'suite.log');
   process.env.SECRET_LEDGER = path.join(dir, 'issued-secrets.txt');

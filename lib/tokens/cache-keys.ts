@@ -1,0 +1,7 @@
+import type { TokenResource } from './types';
+
+export const TOKEN_RESOURCES: readonly TokenResource[] = ['imap', 'graph'];
+
+export function accessTokenCacheKey(credentialId: string, resource: TokenResource): string {
+  return `at:${credentialId}:${resource}`;
+}

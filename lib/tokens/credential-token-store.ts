@@ -1,0 +1,163 @@
+// The database side of the token layer: reads, the refresh lease, and compare-and-set writes.
+import type { TokenDb } from './db-types';
+import { aad, type SecretBox } from './secret-box';
+import type { FreshToken, TokenResource } from './types';
+
+export interface CredentialTokenState {
+  credentialId: string;
+  status: 'active' | 'needs_reauth' | 'error';
+  tokenVersion: number;
+  failureCount: number;
+  lastError: string | null;
+  nextRetryAt: number | null;
+  hasRefreshToken: boolean;
+  refreshTokenSealed: string | null;
+  accessToken: FreshToken | null;
+}
+
+export class CredentialTokenStore {
+  constructor(
+    private readonly db: TokenDb,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async read(credentialId: string, resource: TokenResource): Promise<CredentialTokenState> {
+    const row = await this.db.mailCredential.findUnique({
+      where: { id: credentialId },
+      select: {
+        id: true,
+        authType: true,
+        status: true,
+        tokenVersion: true,
+        failureCount: true,
+        lastError: true,
+        nextRetryAt: true,
+        refreshTokenSealed: true,
+        accessTokens: { where: { resource }, select: { tokenSealed: true, expiresAt: true } },
+      },
+    });
+    if (!row || row.authType !== 'oauth2') {
+      // Deleted or disconnected meanwhile: nothing to refresh, the owner must reconnect.
+      return {
+        credentialId,
+        status: 'needs_reauth',
+        tokenVersion: -1,
+        failureCount: 0,
+        lastError: 'disconnected',
+        nextRetryAt: null,
+        hasRefreshToken: false,
+        refreshTokenSealed: null,
+        accessToken: null,
+      };
+    }
+    const stored = row.accessTokens[0];
+    return {
+      credentialId,
+      status: row.status,
+      tokenVersion: row.tokenVersion,
+      failureCount: row.failureCount,
+      lastError: row.lastError,
+      nextRetryAt: row.nextRetryAt?.getTime() ?? null,
+      hasRefreshToken: row.refreshTokenSealed !== null,
+      refreshTokenSealed: row.refreshTokenSealed,
+      accessToken: stored ? this.openAccessToken(credentialId, resource, stored) : null,
+    };
+  }
+
+  openRefreshToken(state: CredentialTokenState): string {
+    if (state.refreshTokenSealed === null) throw new Error('credential has no refresh token');
+    return this.secrets.open(state.refreshTokenSealed, aad.refreshToken(state.credentialId));
+  }
+
+  async acquireLease(credentialId: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
+    const { count } = await this.db.mailCredential.updateMany({
+      where: { id: credentialId, OR: [{ refreshLeaseUntil: null }, { refreshLeaseUntil: { lt: new Date(now) } }] },
+      data: { refreshLeaseOwner: owner, refreshLeaseUntil: new Date(now + leaseMs) },
+    });
+    return count === 1;
+  }
+
+  async releaseLease(credentialId: string, owner: string): Promise<void> {
+    await this.db.mailCredential.updateMany({
+      where: { id: credentialId, refreshLeaseOwner: owner },
+      data: { refreshLeaseOwner: null, refreshLeaseUntil: null },
+    });
+  }
+
+  /**
+   * Commits a refresh: the rotated refresh token and the new access token in one transaction,
+   * only if nobody wrote a newer version meanwhile. False when superseded.
+   */
+  async commitRefresh(input: {
+    state: CredentialTokenState;
+    resource: TokenResource;
+    accessToken: FreshToken;
+    rotatedRefreshToken?: string;
+    now: number;
+  }): Promise<boolean> {
+    const { state, resource, accessToken } = input;
+    const id = state.credentialId;
+    const nextVersion = state.tokenVersion + 1;
+    const now = new Date(input.now);
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.mailCredential.updateMany({
+        where: { id, tokenVersion: state.tokenVersion },
+        data: {
+          tokenVersion: nextVersion,
+          lastRefreshAt: now,
+          failureCount: 0,
+          nextRetryAt: null,
+          lastError: null,
+          status: 'active',
+          ...(input.rotatedRefreshToken
+            ? { refreshTokenSealed: this.secrets.seal(input.rotatedRefreshToken, aad.refreshToken(id)), refreshTokenIssuedAt: now }
+            : {}),
+        },
+      });
+      if (count !== 1) return false;
+      const sealed = this.secrets.seal(accessToken.accessToken, aad.accessToken(id, resource));
+      const expiresAt = new Date(accessToken.expiresAt);
+      await tx.accessToken.upsert({
+        where: { credentialId_resource: { credentialId: id, resource } },
+        create: { credentialId: id, resource, tokenSealed: sealed, expiresAt, tokenVersion: nextVersion },
+        update: { tokenSealed: sealed, expiresAt, tokenVersion: nextVersion },
+      });
+      return true;
+    });
+  }
+
+  /** Marks the grant gone, unless a reconnect wrote a newer refresh token meanwhile. */
+  async markNeedsReauth(input: { state: CredentialTokenState; code: string }): Promise<void> {
+    const id = input.state.credentialId;
+    await this.db.$transaction([
+      this.db.mailCredential.updateMany({
+        where: { id, tokenVersion: input.state.tokenVersion },
+        data: { status: 'needs_reauth', lastError: input.code, failureCount: { increment: 1 }, nextRetryAt: null },
+      }),
+      this.db.accessToken.deleteMany({ where: { credentialId: id, tokenVersion: { lte: input.state.tokenVersion } } }),
+    ]);
+  }
+
+  async recordTransientFailure(input: { credentialId: string; code: string; nextRetryAt: number }): Promise<void> {
+    await this.db.mailCredential.updateMany({
+      where: { id: input.credentialId },
+      data: { failureCount: { increment: 1 }, lastError: input.code, nextRetryAt: new Date(input.nextRetryAt) },
+    });
+  }
+
+  private openAccessToken(
+    credentialId: string,
+    resource: TokenResource,
+    stored: { tokenSealed: string; expiresAt: Date },
+  ): FreshToken | null {
+    try {
+      return {
+        accessToken: this.secrets.open(stored.tokenSealed, aad.accessToken(credentialId, resource)),
+        expiresAt: stored.expiresAt.getTime(),
+      };
+    } catch {
+      // Unreadable (e.g. its key was retired): refreshing replaces it.
+      return null;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+import type { PrismaClient } from '../db';
+
+export type TokenDb = PrismaClient;

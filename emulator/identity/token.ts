@@ -1,0 +1,128 @@
+// POST /{tenant}/oauth2/v2.0/token: counting, latency and failure injection first (they model the
+// platform, not the request), then client authentication, then the grant.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorContext } from '../context';
+import { aadError, defaultCodesForError, defaultErrorForStatus, type AadContext } from '../errors';
+import type { TokenFailure } from '../failures';
+import { readForm, sendJson } from '../http';
+import type { TokenRequestLogEntry } from '../state';
+import { authorizationCodeGrant } from './grant-code';
+import { refreshTokenGrant } from './grant-refresh';
+import type { GrantRequest, GrantResult } from './grants';
+import { firstResource, readScopeRequest, splitScopeParam, type ResourceName } from './scopes';
+import { resolveTenant } from './tenants';
+
+const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' };
+
+export async function handleToken(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, tenantSegment: string): Promise<void> {
+  const { state } = ctx;
+  const baseUrl = ctx.baseUrl();
+  if (req.method !== 'POST') {
+    const { status, body } = aadError({ codes: [900561], baseUrl });
+    return sendJson(res, status, body, NO_STORE);
+  }
+  const form = await readForm(req);
+  const grantType = form.get('grant_type') ?? '';
+  const entry: TokenRequestLogEntry = { at: state.now(), tenant: tenantSegment, grantType, resource: requestResource(ctx, grantType, form), status: 0, injected: false };
+  count(ctx, entry);
+  res.on('close', () => {
+    entry.status = res.writableFinished ? res.statusCode : 0;
+    if (entry.status === 0 || entry.status >= 400) state.stats.token.failed += 1;
+  });
+
+  await ctx.sleeper.sleep(state.config.latencyMs);
+  const failure = ctx.failures.take(grantType, entry.resource);
+  if (failure) {
+    entry.injected = true;
+    const handled = await injectFailure(ctx, req, res, failure, entry);
+    if (handled) return;
+  }
+
+  const result = await runGrant(ctx, req, form, tenantSegment, grantType);
+  if (result.ok) return sendJson(res, 200, result.body, NO_STORE);
+  entry.error = result.error.body.error;
+  sendJson(res, result.error.status, result.error.body, { ...NO_STORE, 'x-ms-request-id': result.error.body.trace_id });
+}
+
+function count(ctx: EmulatorContext, entry: TokenRequestLogEntry): void {
+  const stats = ctx.state.stats.token;
+  stats.total += 1;
+  if (entry.grantType === 'authorization_code') stats.authorization_code += 1;
+  else if (entry.grantType === 'refresh_token') stats.refresh_token += 1;
+  else stats.other += 1;
+  if (entry.resource) stats.byResource[entry.resource] += 1;
+  ctx.state.tokenRequestLog.push(entry);
+}
+
+/** Which resource a token request is for, read without consuming anything (for counters and matching). */
+function requestResource(ctx: EmulatorContext, grantType: string, form: URLSearchParams): ResourceName | null {
+  const scopeParam = form.get('scope');
+  if (scopeParam !== null) {
+    const parsed = readScopeRequest(splitScopeParam(scopeParam));
+    return parsed.ok ? (parsed.resource ?? 'graph') : null;
+  }
+  if (grantType === 'authorization_code') {
+    const code = ctx.state.codes.get(form.get('code') ?? '');
+    return code ? (firstResource(code.scopes) ?? 'graph') : null;
+  }
+  if (grantType === 'refresh_token') {
+    const record = ctx.state.refreshTokens.get(form.get('refresh_token') ?? '');
+    const family = record && ctx.state.families.get(record.familyId);
+    return family ? (firstResource(family.scopes) ?? 'graph') : null;
+  }
+  return null;
+}
+
+/** True when the failure answered (or dropped) the request; false lets a slow success proceed. */
+async function injectFailure(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, failure: TokenFailure, entry: TokenRequestLogEntry): Promise<boolean> {
+  await ctx.sleeper.sleep(failure.hangMs ?? 0);
+  if (failure.dropConnection) {
+    req.socket.destroy();
+    return true;
+  }
+  if (failure.status >= 200 && failure.status < 300) return false;
+  const fallback = defaultErrorForStatus(failure.status);
+  const error = failure.error ?? fallback.error;
+  const codes = failure.aadsts ?? (failure.error ? defaultCodesForError(failure.error) : fallback.codes);
+  const { body } = aadError({ codes, baseUrl: ctx.baseUrl(), error, status: failure.status, suberror: failure.suberror, context: { clientId: ctx.state.config.clientId, appName: ctx.state.config.appName } });
+  entry.error = body.error;
+  const headers: Record<string, string> = { ...NO_STORE, 'x-ms-request-id': body.trace_id };
+  if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
+  sendJson(res, failure.status, body, headers);
+  return true;
+}
+
+async function runGrant(ctx: EmulatorContext, req: IncomingMessage, form: URLSearchParams, tenantSegment: string, grantType: string): Promise<GrantResult> {
+  const { config } = ctx.state;
+  const basic = basicCredentials(req);
+  const clientId = basic?.clientId ?? form.get('client_id') ?? '';
+  const secret = basic?.secret ?? form.get('client_secret');
+  const fail: GrantRequest['fail'] = (codes, context = {}, overrides = {}) => ({
+    ok: false,
+    error: aadError({ codes, baseUrl: ctx.baseUrl(), error: overrides.error, context: { clientId, appName: config.appName, grantType, ...(context as AadContext) } }),
+  });
+
+  const tenant = resolveTenant(tenantSegment, ctx.state.knownTenants());
+  if (!tenant) return fail([90002], { tenant: tenantSegment });
+  if (!grantType) return fail([900144], { param: 'grant_type' });
+  if (!clientId) return fail([900144], { param: 'client_id' });
+  if (clientId !== config.clientId) return fail([700016], { tenant: tenantSegment });
+  if (secret === null || secret === '') return fail([7000218]);
+  if (secret !== config.clientSecret) return fail([7000215]);
+
+  const request: GrantRequest = { form, clientId, tenant, fail };
+  if (grantType === 'authorization_code') return authorizationCodeGrant(ctx, request);
+  if (grantType === 'refresh_token') return refreshTokenGrant(ctx, request);
+  return fail([70003], { grantType });
+}
+
+/** client_secret_basic: both halves are form-urlencoded before base64 (RFC 6749 §2.3.1). */
+function basicCredentials(req: IncomingMessage): { clientId: string; secret: string } | null {
+  const match = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (!match?.[1]) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  const unescape = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+  return { clientId: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
+}

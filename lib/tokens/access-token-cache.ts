@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Cache } from '../cache/types';
 import { accessTokenCacheKey, TOKEN_RESOURCES } from './cache-keys';
 import { cacheTtlMs } from './freshness';
-import { aad, type SecretBox } from './secret-box';
+import { accessTokenAad, cacheAad, refreshTokenAad, type SecretBox } from '../crypto';
 import type { FreshToken, TokenResource } from './types';
 
 export class AccessTokenCache {
@@ -20,7 +20,7 @@ export class AccessTokenCache {
     const sealed = await this.cache.get(key);
     if (sealed === null) return null;
     try {
-      const value = JSON.parse(this.secrets.open(sealed, aad.cache(key))) as Partial<FreshToken>;
+      const value = JSON.parse(this.secrets.open(sealed, cacheAad(key))) as Partial<FreshToken>;
       if (typeof value.accessToken !== 'string' || typeof value.expiresAt !== 'number') return null;
       return { accessToken: value.accessToken, expiresAt: value.expiresAt };
     } catch {
@@ -33,7 +33,7 @@ export class AccessTokenCache {
     const ttl = cacheTtlMs(token.expiresAt, this.clock(), skewMs);
     if (ttl <= 0) return;
     const key = accessTokenCacheKey(credentialId, resource);
-    await this.cache.set(key, this.secrets.seal(JSON.stringify(token), aad.cache(key)), ttl);
+    await this.cache.set(key, this.secrets.seal(JSON.stringify(token), cacheAad(key)), ttl);
   }
 
   async delete(credentialId: string, resource: TokenResource): Promise<void> {

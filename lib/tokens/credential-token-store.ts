@@ -1,6 +1,6 @@
 // The database side of the token layer: reads, the refresh lease, and compare-and-set writes.
 import type { TokenDb } from './db-types';
-import { aad, type SecretBox } from './secret-box';
+import { accessTokenAad, cacheAad, refreshTokenAad, type SecretBox } from '../crypto';
 import type { FreshToken, TokenResource } from './types';
 
 export interface CredentialTokenState {
@@ -66,7 +66,7 @@ export class CredentialTokenStore {
 
   openRefreshToken(state: CredentialTokenState): string {
     if (state.refreshTokenSealed === null) throw new Error('credential has no refresh token');
-    return this.secrets.open(state.refreshTokenSealed, aad.refreshToken(state.credentialId));
+    return this.secrets.open(state.refreshTokenSealed, refreshTokenAad(state.credentialId));
   }
 
   async acquireLease(credentialId: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
@@ -110,12 +110,12 @@ export class CredentialTokenStore {
           lastError: null,
           status: 'active',
           ...(input.rotatedRefreshToken
-            ? { refreshTokenSealed: this.secrets.seal(input.rotatedRefreshToken, aad.refreshToken(id)), refreshTokenIssuedAt: now }
+            ? { refreshTokenSealed: this.secrets.seal(input.rotatedRefreshToken, refreshTokenAad(id)), refreshTokenIssuedAt: now }
             : {}),
         },
       });
       if (count !== 1) return false;
-      const sealed = this.secrets.seal(accessToken.accessToken, aad.accessToken(id, resource));
+      const sealed = this.secrets.seal(accessToken.accessToken, accessTokenAad(id, resource));
       const expiresAt = new Date(accessToken.expiresAt);
       await tx.accessToken.upsert({
         where: { credentialId_resource: { credentialId: id, resource } },
@@ -152,7 +152,7 @@ export class CredentialTokenStore {
   ): FreshToken | null {
     try {
       return {
-        accessToken: this.secrets.open(stored.tokenSealed, aad.accessToken(credentialId, resource)),
+        accessToken: this.secrets.open(stored.tokenSealed, accessTokenAad(credentialId, resource)),
         expiresAt: stored.expiresAt.getTime(),
       };
     } catch {

@@ -17,7 +17,7 @@ import { backoffDelayMs, isFresh, nextRetryAt } from './freshness';
 import { SingleFlight } from './single-flight';
 import { CredentialTokenStore, type CredentialTokenState } from './credential-token-store';
 import type { EnsureFreshTokenOptions, FreshToken, TokenResource } from './types';
-import type { SecretBox } from './secret-box';
+import type { SecretBox } from '../crypto';
 import type { TokenDb } from './db-types';
 
 export interface TokenServiceDeps {
@@ -140,7 +140,16 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       await cached.set(credentialId, resource, current, skewMs);
       return current;
     }
-    const refreshToken = store.openRefreshToken(state);
+    let refreshToken: string;
+    try {
+      refreshToken = store.openRefreshToken(state);
+    } catch {
+      // Sealed under a retired key or not bound to this row: unusable, only the owner can fix it.
+      await store.markNeedsReauth({ state, code: 'undecryptable' });
+      await cached.deleteAll(credentialId);
+      log.error({ credentialId, resource, outcome: 'needs_reauth', code: 'undecryptable' }, 'stored refresh token cannot be opened');
+      throw new RefreshFailedError({ kind: 'reauth', code: 'undecryptable' });
+    }
     const started = clock();
     let attempt = 0;
     for (;;) {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Cache } from '../cache/types';
 import type { TokenDb } from './db-types';
 import { AccessTokenCache } from './access-token-cache';
-import { aad, type SecretBox } from './secret-box';
+import { accessTokenAad, cacheAad, refreshTokenAad, type SecretBox } from '../crypto';
 import type { FreshToken, TokenResource } from './types';
 import type { Logger } from 'pino';
 
@@ -37,7 +37,7 @@ export async function storeGrant(input: StoreGrantInput): Promise<string> {
     });
     const id = existing?.id ?? randomUUID();
     const scopes = mergeScopes(existing?.grantedScopes ?? '', input.grantedScopes);
-    const sealedRefresh = input.secrets.seal(input.refreshToken, aad.refreshToken(id));
+    const sealedRefresh = input.secrets.seal(input.refreshToken, refreshTokenAad(id));
     const fields = {
       authType: 'oauth2' as const,
       status: 'active' as const,
@@ -64,7 +64,7 @@ export async function storeGrant(input: StoreGrantInput): Promise<string> {
         data: {
           credentialId: id,
           resource,
-          tokenSealed: input.secrets.seal(accessToken, aad.accessToken(id, resource)),
+          tokenSealed: input.secrets.seal(accessToken, accessTokenAad(id, resource)),
           expiresAt: new Date(expiresAt),
           tokenVersion: row.tokenVersion,
         },

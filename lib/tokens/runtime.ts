@@ -1,0 +1,64 @@
+// Wires the token layer to this process's database, cache, keyring and identity client.
+import { getCache } from '../cache';
+import { getDb } from '../db';
+import { getEnv } from '../env';
+import { AppError } from '../errors';
+import { childLogger } from '../log';
+import { createIdentityClient, type IdentityClient } from '../microsoft/identity-client';
+import { getSecretBox } from '../crypto';
+import { createTokenService, type TokenService } from './ensure-fresh-token';
+import { storeGrant, type StoreGrantInput } from './store-grant';
+import type { EnsureFreshTokenOptions, FreshToken, TokenResource } from './types';
+
+const log = childLogger('tokens');
+const globalForTokens = globalThis as typeof globalThis & { __mailbridgeTokens?: Promise<TokenService> };
+
+export function getIdentityClient(): IdentityClient {
+  const env = getEnv();
+  if (!env.MICROSOFT_CLIENT_ID || !env.MICROSOFT_CLIENT_SECRET) {
+    throw new AppError('upstream_unavailable', 'Microsoft sign-in is not configured on this server');
+  }
+  return createIdentityClient({
+    authorityHost: env.MICROSOFT_AUTHORITY_HOST,
+    tenant: env.MICROSOFT_TENANT,
+    clientId: env.MICROSOFT_CLIENT_ID,
+    clientSecret: env.MICROSOFT_CLIENT_SECRET,
+  });
+}
+
+export function getTokenService(): Promise<TokenService> {
+  globalForTokens.__mailbridgeTokens ??= (async () =>
+    createTokenService({
+      db: await getDb(),
+      cache: getCache(),
+      secrets: getSecretBox(),
+      identity: getIdentityClient(),
+      logger: log,
+      skewSeconds: getEnv().TOKEN_REFRESH_SKEW_SECONDS,
+    }))().catch((error: unknown) => {
+    globalForTokens.__mailbridgeTokens = undefined;
+    throw error;
+  });
+  return globalForTokens.__mailbridgeTokens;
+}
+
+export async function ensureFreshToken(
+  credentialId: string,
+  resource: TokenResource,
+  options?: EnsureFreshTokenOptions,
+): Promise<FreshToken> {
+  return (await getTokenService()).ensureFreshToken(credentialId, resource, options);
+}
+
+export async function storeMicrosoftGrant(
+  input: Omit<StoreGrantInput, 'db' | 'cache' | 'secrets' | 'logger' | 'skewSeconds'>,
+): Promise<string> {
+  return storeGrant({
+    ...input,
+    db: await getDb(),
+    cache: getCache(),
+    secrets: getSecretBox(),
+    logger: log,
+    skewSeconds: getEnv().TOKEN_REFRESH_SKEW_SECONDS,
+  });
+}

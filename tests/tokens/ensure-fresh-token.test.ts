@@ -1,0 +1,288 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenFixture, type TokenFixture } from '../support/tokens';
+import type { IdentityClient } from '@/lib/microsoft';
+
+let f: TokenFixture;
+
+beforeAll(async () => {
+  f = await createTokenFixture();
+});
+afterEach(() => {
+  f.emulator.clearTokenFailures();
+  f.emulator.setLatency(0);
+  f.emulator.setStrictRotation(false);
+});
+afterAll(async () => {
+  await f?.close();
+});
+
+const refreshCount = () => f.emulator.stats().token.refresh_token;
+
+async function credentialRow(id: string) {
+  return f.database.db.mailCredential.findUniqueOrThrow({ where: { id } });
+}
+
+describe('ensureFreshToken', () => {
+  it('reads Redis first, then the database, and refreshes only when neither is fresh', async () => {
+    const { credentialId } = await f.seedCredential();
+    const tokens = f.service();
+    const before = refreshCount();
+
+    const first = await tokens.ensureFreshToken(credentialId, 'imap');
+    expect(refreshCount()).toBe(before + 1);
+
+    // Cache hit: no database, no refresh.
+    expect(await tokens.ensureFreshToken(credentialId, 'imap')).toEqual(first);
+    // Cache emptied: the database still has it.
+    await f.cache.del(`at:${credentialId}:imap`);
+    expect(await f.service().ensureFreshToken(credentialId, 'imap')).toEqual(first);
+    expect(refreshCount()).toBe(before + 1);
+
+    const row = await credentialRow(credentialId);
+    expect(row.tokenVersion).toBe(2);
+    expect(row.lastRefreshAt).not.toBeNull();
+  });
+
+  it('collapses 200 concurrent callers in one process into one refresh', async () => {
+    const { credentialId } = await f.seedCredential();
+    const tokens = f.service();
+    f.emulator.setLatency(150);
+    const before = refreshCount();
+    try {
+      const results = await Promise.all(Array.from({ length: 200 }, () => tokens.ensureFreshToken(credentialId, 'imap')));
+      expect(refreshCount()).toBe(before + 1);
+      expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
+    } finally {
+      f.emulator.setLatency(0);
+    }
+  });
+
+  it('keeps working through 20 strict rotations in a row', async () => {
+    const { credentialId } = await f.seedCredential();
+    f.emulator.setStrictRotation(true);
+    try {
+      let now = Date.now();
+      const tokens = f.service({ clock: () => now });
+      const seen = new Set<string>();
+      const sealedRefreshTokens = new Set<string | null>();
+      for (let i = 0; i < 20; i++) {
+        const t = await tokens.ensureFreshToken(credentialId, 'imap');
+        seen.add(t.accessToken);
+        sealedRefreshTokens.add((await credentialRow(credentialId)).refreshTokenSealed);
+        now += 2 * 60 * 60 * 1000; // the cached token is now past its expiry
+      }
+      expect(seen.size).toBe(20);
+      expect(sealedRefreshTokens.size).toBe(20);
+      const row = await credentialRow(credentialId);
+      expect(row.status).toBe('active');
+      expect(row.tokenVersion).toBe(21);
+    } finally {
+      f.emulator.setStrictRotation(false);
+    }
+  });
+
+  it('never lets a writer holding an older version overwrite the newer refresh token', async () => {
+    const { credentialId } = await f.seedCredential();
+    // Writer A stalls inside its refresh long enough for its lease to expire; writer B then
+    // refreshes and commits. When A's response finally arrives it must not win.
+    let releaseA!: () => void;
+    const gate = new Promise<void>((r) => (releaseA = r));
+    let aStarted!: () => void;
+    const started = new Promise<void>((r) => (aStarted = r));
+    const slowIdentity: IdentityClient = {
+      ...f.identity,
+      refresh: async (input) => {
+        aStarted();
+        await gate;
+        return f.identity.refresh(input);
+      },
+    };
+    const rotatedByB: string[] = [];
+    const recordingIdentity: IdentityClient = {
+      ...f.identity,
+      refresh: async (input) => {
+        const result = await f.identity.refresh(input);
+        if (result.refreshToken) rotatedByB.push(result.refreshToken);
+        return result;
+      },
+    };
+    const a = f.service({ identity: slowIdentity, leaseMs: 100 });
+    const b = f.service({ identity: recordingIdentity });
+
+    const aResult = a.ensureFreshToken(credentialId, 'imap');
+    await started;
+    await new Promise((r) => setTimeout(r, 150)); // A's lease has expired
+    const bResult = await b.ensureFreshToken(credentialId, 'imap');
+    const afterB = await credentialRow(credentialId);
+    releaseA();
+    const aToken = await aResult;
+
+    const final = await credentialRow(credentialId);
+    expect(final.tokenVersion).toBe(afterB.tokenVersion);
+    expect(final.refreshTokenSealed).toBe(afterB.refreshTokenSealed);
+    expect(f.secrets.open(final.refreshTokenSealed!, `MailCredential:${credentialId}:refreshToken`)).toBe(rotatedByB[0]);
+    expect(bResult.accessToken).toBeTruthy();
+    expect(aToken.accessToken).toBeTruthy();
+  });
+
+  it('answers a rejected token with one refresh, however many callers report it', async () => {
+    const { credentialId } = await f.seedCredential();
+    const tokens = f.service();
+    const original = await tokens.ensureFreshToken(credentialId, 'imap');
+    const before = refreshCount();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => tokens.ensureFreshToken(credentialId, 'imap', { rejectedToken: original.accessToken })),
+    );
+    expect(refreshCount()).toBe(before + 1);
+    expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
+    expect(results[0]!.accessToken).not.toBe(original.accessToken);
+    // A caller still holding the old rejected token gets the new one without another refresh.
+    await tokens.ensureFreshToken(credentialId, 'imap', { rejectedToken: original.accessToken });
+    expect(refreshCount()).toBe(before + 1);
+  });
+
+  it('mints Graph tokens from the same refresh token, cached per resource', async () => {
+    const { credentialId, email } = await f.seedCredential();
+    // Consent for Files.Read.All is granted (incremental consent) before Graph is asked.
+    const graphGrant = f.emulator.issueRefreshToken({
+      email,
+      scopes: ['offline_access', 'https://outlook.office.com/IMAP.AccessAsUser.All', 'https://graph.microsoft.com/Files.Read.All'],
+    });
+    const row = await credentialRow(credentialId);
+    await f.database.db.mailCredential.update({
+      where: { id: credentialId },
+      data: { refreshTokenSealed: f.secrets.seal(graphGrant, `MailCredential:${credentialId}:refreshToken`), tokenVersion: row.tokenVersion + 1 },
+    });
+    const tokens = f.service();
+    const imap = await tokens.ensureFreshToken(credentialId, 'imap');
+    const graph = await tokens.ensureFreshToken(credentialId, 'graph');
+    expect(imap.accessToken).not.toBe(graph.accessToken);
+    const stored = await f.database.db.accessToken.findMany({ where: { credentialId } });
+    expect(stored.map((s) => s.resource).sort()).toEqual(['graph', 'imap']);
+  });
+});
+
+describe('failures', () => {
+  it('marks a revoked grant needs_reauth and never asks Microsoft for it again', async () => {
+    const { credentialId, email } = await f.seedCredential();
+    f.emulator.revokeGrants(email);
+    const tokens = f.service();
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({ code: 'needs_reauth', status: 409 });
+    const row = await credentialRow(credentialId);
+    expect(row.status).toBe('needs_reauth');
+    expect(row.lastError).toMatch(/^AADSTS|invalid_grant/);
+
+    const before = f.emulator.stats().token.total;
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({ code: 'needs_reauth' });
+    await expect(f.service().ensureFreshToken(credentialId, 'graph')).rejects.toMatchObject({ code: 'needs_reauth' });
+    expect(f.emulator.stats().token.total).toBe(before);
+  });
+
+  it('retries a 503 after its Retry-After and leaves the credential active', async () => {
+    const { credentialId } = await f.seedCredential();
+    const waits: number[] = [];
+    const tokens = f.service({ sleep: async (ms) => void waits.push(ms) });
+    f.emulator.failTokenRequests({ times: 1, status: 503, error: 'temporarily_unavailable', retryAfterSeconds: 2 });
+    const before = refreshCount();
+    const t = await tokens.ensureFreshToken(credentialId, 'imap');
+    expect(t.accessToken).toBeTruthy();
+    expect(refreshCount()).toBe(before + 2);
+    expect(waits.some((w) => w >= 2000)).toBe(true);
+    const row = await credentialRow(credentialId);
+    expect(row.status).toBe('active');
+    expect(row.failureCount).toBe(0);
+  });
+
+  it('retries dropped connections', async () => {
+    const { credentialId } = await f.seedCredential();
+    const tokens = f.service({ sleep: async () => {} });
+    f.emulator.failTokenRequests({ times: 2, status: 500, dropConnection: true });
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).resolves.toMatchObject({ accessToken: expect.any(String) });
+  });
+
+  it('gives up on a persistent outage with a 503, backs off, and never marks the credential', async () => {
+    const { credentialId } = await f.seedCredential();
+    const tokens = f.service({ sleep: async () => {} });
+    f.emulator.failTokenRequests({ times: 10, status: 500 });
+    const before = f.emulator.stats().token.total;
+    const error = await tokens.ensureFreshToken(credentialId, 'imap').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'upstream_unavailable', status: 503 });
+    expect((error as { retryAfter?: number }).retryAfter).toBeGreaterThan(0);
+    const attempts = f.emulator.stats().token.total - before;
+    expect(attempts).toBe(3);
+
+    const row = await credentialRow(credentialId);
+    expect(row.status).toBe('active');
+    expect(row.failureCount).toBe(1);
+    expect(row.nextRetryAt!.getTime()).toBeGreaterThan(Date.now());
+
+    // Inside the backoff window nobody hammers Microsoft.
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    expect(f.emulator.stats().token.total - before).toBe(3);
+  });
+
+  it('backs off hard on loop detection (AADSTS50196) without retrying in the call', async () => {
+    const { credentialId } = await f.seedCredential();
+    const tokens = f.service({ sleep: async () => {} });
+    f.emulator.failTokenRequests({ times: 1, status: 400, error: 'invalid_grant', aadsts: [50196] });
+    const before = f.emulator.stats().token.total;
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    expect(f.emulator.stats().token.total - before).toBe(1);
+    const row = await credentialRow(credentialId);
+    expect(row.status).toBe('active');
+    expect(row.nextRetryAt!.getTime() - Date.now()).toBeGreaterThan(5 * 60 * 1000);
+  });
+
+  it('treats a broken app secret as the operator’s problem, not the user’s', async () => {
+    const { credentialId } = await f.seedCredential();
+    const tokens = f.service({ sleep: async () => {} });
+    f.emulator.failTokenRequests({ times: 1, status: 401, error: 'invalid_client', aadsts: [7000215] });
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    const row = await credentialRow(credentialId);
+    expect(row.status).toBe('active');
+    expect(row.failureCount).toBe(0);
+    // The process pauses refreshes instead of sending every credential into the same wall.
+    const before = f.emulator.stats().token.total;
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    expect(f.emulator.stats().token.total).toBe(before);
+  });
+});
+
+describe('secrets at rest', () => {
+  it('stores no token in clear in the database or Redis', async () => {
+    const { credentialId, email } = await f.seedCredential();
+    const seeded = f.emulator.issueRefreshToken({ email, scopes: ['offline_access', 'https://outlook.office.com/IMAP.AccessAsUser.All'] });
+    const row = await credentialRow(credentialId);
+    await f.database.db.mailCredential.update({
+      where: { id: credentialId },
+      data: { refreshTokenSealed: f.secrets.seal(seeded, `MailCredential:${credentialId}:refreshToken`), tokenVersion: row.tokenVersion + 1 },
+    });
+    const t = await f.service().ensureFreshToken(credentialId, 'imap');
+    const dump = JSON.stringify(
+      await f.database.db.$queryRawUnsafe(
+        `SELECT (SELECT json_agg(c) FROM "MailCredential" c) AS creds, (SELECT json_agg(a) FROM "AccessToken" a) AS ats`,
+      ),
+    );
+    expect(dump.length).toBeGreaterThan(100);
+    expect(dump).not.toContain(t.accessToken);
+    expect(dump).not.toContain(seeded);
+    const redis = await f.rawRedisValues();
+    expect(redis.length).toBeGreaterThan(0);
+    for (const value of redis) expect(value).not.toContain(t.accessToken);
+  });
+
+  it('refuses a sealed refresh token moved from another row, without calling Microsoft', async () => {
+    const a = await f.seedCredential();
+    const b = await f.seedCredential();
+    const rowA = await credentialRow(a.credentialId);
+    const rowB = await credentialRow(b.credentialId);
+    await f.database.db.mailCredential.update({
+      where: { id: b.credentialId },
+      data: { refreshTokenSealed: rowA.refreshTokenSealed, tokenVersion: rowB.tokenVersion + 1 },
+    });
+    const before = f.emulator.stats().token.total;
+    await expect(f.service().ensureFreshToken(b.credentialId, 'imap')).rejects.toMatchObject({ code: 'needs_reauth' });
+    expect(f.emulator.stats().token.total).toBe(before);
+    expect((await credentialRow(b.credentialId)).lastError).toBe('undecryptable');
+  });
+});

@@ -1,0 +1,233 @@
+// The emulator's Graph drive surface behaves like Graph where the sync engine depends on it.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { quickXorHash } from '@/emulator/drive/quick-xor-hash';
+import { startDriveServer, type DriveServer } from './support/drive-server';
+
+type Json = Record<string, any>;
+
+let server: DriveServer;
+let token: string;
+let driveId: string;
+let root: string;
+
+beforeAll(async () => {
+  server = await startDriveServer();
+});
+afterAll(() => server.close());
+
+beforeEach(() => {
+  const email = `u${Math.random().toString(36).slice(2)}@example.com`;
+  driveId = server.drive.createDrive(email);
+  root = server.drive.rootId(driveId);
+  token = server.issueToken(email);
+  server.drive.setPageSize(200);
+  server.drive.clearThrottling();
+  server.drive.resetStats();
+});
+
+async function get(url: string, bearer: string | null = token, headers: Record<string, string> = {}) {
+  const res = await fetch(url.startsWith('http') ? url : `${server.graphUrl}${url}`, {
+    headers: { ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}), ...headers },
+    redirect: 'manual',
+  });
+  const text = await res.text();
+  let body: Json = {};
+  try {
+    body = JSON.parse(text) as Json;
+  } catch {
+    body = { text };
+  }
+  return { status: res.status, headers: res.headers, body };
+}
+
+/** Follows nextLinks to the end; returns every item and the deltaLink. */
+async function walk(url: string) {
+  const items: Json[] = [];
+  let pages = 0;
+  for (let next: string | undefined = url; ; ) {
+    const page = await get(next);
+    expect(page.status).toBe(200);
+    pages++;
+    items.push(...(page.body.value as Json[]));
+    next = page.body['@odata.nextLink'];
+    if (!next) return { items, pages, deltaLink: page.body['@odata.deltaLink'] as string };
+  }
+}
+
+describe('quickXorHash', () => {
+  it('matches published vectors, including wrap-around past 160 bits', () => {
+    const vectors: [string, string][] = [
+      ['', 'AAAAAAAAAAAAAAAAAAAAAAAAAAA='],
+      ['Sg==', 'SgAAAAAAAAAAAAAAAQAAAAAAAAA='],
+      ['0pZP', '0rDEEwAAAAAAAAAAAwAAAAAAAAA='],
+      ['2fuxhBJXtpWFe8dOfdGeHw==', 'O9tHLAghgSvYohKFyMMxnNCHaHg='],
+      ['NbYXsp5/K6mR+NmHwExjvWeWDJFnXTKWVlzYHoesp2E=', 'wjuAuWDiq04qDt1R8hHWDDcwVoQ='],
+    ];
+    for (const [input, hash] of vectors) expect(quickXorHash(Buffer.from(input, 'base64'))).toBe(hash);
+  });
+});
+
+describe('authorization', () => {
+  it('401 without a token, 403 without a Files scope or for another user’s drive', async () => {
+    const none = await get(`/drives/${driveId}/root`, null);
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe('InvalidAuthenticationToken');
+
+    const mailOnly = server.issueToken('someone@example.com', ['IMAP.AccessAsUser.All']);
+    const denied = await get(`/drives/${driveId}/root`, mailOnly);
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.code).toBe('accessDenied');
+
+    const other = server.issueToken('other@example.com');
+    expect((await get(`/drives/${driveId}/root`, other)).status).toBe(403);
+    expect((await get(`/me/drive`)).body.id).toBe(driveId);
+  });
+});
+
+describe('items and children', () => {
+  it('serves items with parentReference.path and hashes, and pages children', async () => {
+    const docs = server.drive.addFolder(driveId, root, 'Docs');
+    const sub = server.drive.addFolder(driveId, docs, 'Sub');
+    const file = server.drive.addFile(driveId, sub, 'a.txt', 'hello');
+    const item = (await get(`/drives/${driveId}/items/${file}`)).body;
+    expect(item.parentReference).toMatchObject({ driveId, id: sub, path: '/drive/root:/Docs/Sub' });
+    expect(item.file.hashes.quickXorHash).toBe(quickXorHash(Buffer.from('hello')));
+    expect(item.size).toBe(5);
+    expect(item['@microsoft.graph.downloadUrl']).toMatch(/\/download\//);
+    expect((await get(`/drives/${driveId}/root:/Docs/Sub:`)).body.id).toBe(sub);
+    expect((await get(`/drives/${driveId}/items/${docs}`)).body.folder.childCount).toBe(1);
+
+    for (let i = 0; i < 5; i++) server.drive.addFile(driveId, docs, `f${i}.txt`, `${i}`);
+    const first = await get(`/drives/${driveId}/items/${docs}/children?$top=4`);
+    expect(first.body.value).toHaveLength(4);
+    const second = await get(first.body['@odata.nextLink']);
+    expect(second.body.value).toHaveLength(2);
+    expect(second.body['@odata.nextLink']).toBeUndefined();
+  });
+
+  it('respects $select', async () => {
+    const file = server.drive.addFile(driveId, root, 'a.txt', 'x');
+    const item = (await get(`/drives/${driveId}/items/${file}?$select=name,size`)).body;
+    expect(Object.keys(item).sort()).toEqual(['id', 'name', 'size']);
+  });
+});
+
+describe('delta', () => {
+  it('enumerates a folder in pages, without parentReference.path, then only what changed', async () => {
+    const folder = server.drive.addFolder(driveId, root, 'KB');
+    const outside = server.drive.addFolder(driveId, root, 'Elsewhere');
+    const files = Array.from({ length: 6 }, (_, i) => server.drive.addFile(driveId, folder, `f${i}.txt`, `content ${i}`));
+    server.drive.addFile(driveId, outside, 'not-mine.txt', 'x');
+    server.drive.setPageSize(3);
+
+    const initial = await walk(`/drives/${driveId}/items/${folder}/delta?$select=id,name,parentReference,file,folder,deleted,size`);
+    expect(initial.pages).toBe(3); // the folder itself + 6 files = 7 items
+    const ids = initial.items.map((i) => i.id);
+    expect(ids).toContain(folder);
+    expect(ids).toEqual(expect.arrayContaining(files));
+    expect(initial.items.every((i) => i.parentReference.path === undefined)).toBe(true);
+    expect(initial.items.some((i) => i.name === 'not-mine.txt')).toBe(false);
+    expect(Object.keys(initial.items[1]!).sort()).toEqual(['file', 'id', 'name', 'parentReference', 'size']);
+
+    const quiet = await walk(initial.deltaLink);
+    expect(quiet.items).toEqual([]);
+
+    server.drive.rename(driveId, files[0]!, 'renamed.txt');
+    server.drive.updateFile(driveId, files[1]!, 'changed');
+    server.drive.remove(driveId, files[2]!);
+    server.drive.move(driveId, files[3]!, outside);
+    const changes = await walk(quiet.deltaLink);
+    const byId = new Map(changes.items.map((i) => [i.id, i]));
+    expect(byId.get(files[0]!)!.name).toBe('renamed.txt');
+    expect(byId.get(files[1]!)!.size).toBe(7);
+    expect(byId.get(files[2]!)!.deleted).toEqual({ state: 'deleted' });
+    expect(byId.get(files[2]!)!.name).toBeUndefined(); // business omits it
+    expect(byId.get(files[3]!)!.parentReference.id).toBe(outside);
+    expect(byId.has(files[4]!)).toBe(false);
+    expect(byId.has(files[5]!)).toBe(false);
+  });
+
+  it('brings a moved-in folder with its whole subtree, but a rename alone reports only the folder', async () => {
+    const folder = server.drive.addFolder(driveId, root, 'KB');
+    const outside = server.drive.addFolder(driveId, root, 'Elsewhere');
+    const moving = server.drive.addFolder(driveId, outside, 'Moving');
+    const deep = server.drive.addFolder(driveId, moving, 'Deep');
+    const leaf = server.drive.addFile(driveId, deep, 'leaf.txt', 'leaf');
+    const inside = server.drive.addFolder(driveId, folder, 'Inside');
+    server.drive.addFile(driveId, inside, 'child.txt', 'c');
+    const { deltaLink } = await walk(`/drives/${driveId}/items/${folder}/delta`);
+
+    server.drive.move(driveId, moving, folder);
+    server.drive.rename(driveId, inside, 'Inside2');
+    const changes = await walk(deltaLink);
+    const ids = changes.items.map((i) => i.id);
+    expect(ids).toEqual(expect.arrayContaining([moving, deep, leaf, inside]));
+    expect(changes.items.some((i) => i.name === 'child.txt')).toBe(false);
+    expect(ids.indexOf(moving)).toBeLessThan(ids.indexOf(deep));
+    expect(ids.indexOf(deep)).toBeLessThan(ids.indexOf(leaf));
+  });
+
+  it('token=latest returns no items and a deltaLink', async () => {
+    const folder = server.drive.addFolder(driveId, root, 'KB');
+    server.drive.addFile(driveId, folder, 'a.txt', 'a');
+    const latest = await get(`/drives/${driveId}/items/${folder}/delta?token=latest`);
+    expect(latest.body.value).toEqual([]);
+    const file = server.drive.addFile(driveId, folder, 'b.txt', 'b');
+    const changes = await walk(latest.body['@odata.deltaLink']);
+    expect(changes.items.map((i) => i.id)).toContain(file);
+    expect(changes.items.some((i) => i.name === 'a.txt')).toBe(false);
+  });
+
+  it('answers 410 resyncRequired with a Location that starts over once links are invalidated', async () => {
+    const folder = server.drive.addFolder(driveId, root, 'KB');
+    server.drive.addFile(driveId, folder, 'a.txt', 'a');
+    const { deltaLink } = await walk(`/drives/${driveId}/items/${folder}/delta`);
+    server.drive.invalidateDeltaLinks(driveId);
+    const gone = await get(deltaLink);
+    expect(gone.status).toBe(410);
+    expect(gone.body.error.code).toBe('resyncRequired');
+    const location = gone.headers.get('location')!;
+    expect(location).toContain(`/items/${folder}/delta`);
+    const again = await walk(location);
+    expect(again.items.map((i) => i.name)).toContain('a.txt');
+  });
+});
+
+describe('throttling and downloads', () => {
+  it('throttles with Retry-After and counts requests that come back too early', async () => {
+    server.drive.throttle({ status: 429, retryAfterSeconds: 2, times: 1 });
+    const first = await get(`/drives/${driveId}/root`);
+    expect(first.status).toBe(429);
+    expect(first.headers.get('retry-after')).toBe('2');
+    const early = await get(`/drives/${driveId}/root`);
+    expect(early.status).toBe(429);
+    expect(server.drive.stats()).toMatchObject({ throttled: 2, throttledEarly: 1 });
+    server.drive.clearThrottling();
+    server.drive.throttle({ status: 503, retryAfterSeconds: 1, times: 1 });
+    expect((await get(`/drives/${driveId}/root`)).status).toBe(503);
+  });
+
+  it('serves pre-authenticated downloads without a bearer token, and counts those that send one', async () => {
+    const file = server.drive.addFile(driveId, root, 'a.txt', 'payload');
+    const url = (await get(`/drives/${driveId}/items/${file}`)).body['@microsoft.graph.downloadUrl'] as string;
+    const plain = await fetch(url);
+    expect(await plain.text()).toBe('payload');
+    await (await fetch(url, { headers: { Authorization: `Bearer ${token}` } })).arrayBuffer();
+    expect(server.drive.stats()).toMatchObject({ downloads: 2, downloadsWithAuthHeader: 1 });
+
+    server.drive.setDownloadUrlTtl(0);
+    const expired = (await get(`/drives/${driveId}/items/${file}`)).body['@microsoft.graph.downloadUrl'] as string;
+    expect((await fetch(expired)).status).toBe(401);
+    server.drive.setDownloadUrlTtl(60 * 60 * 1000);
+  });
+
+  it('exposes the drive state for assertions', () => {
+    const docs = server.drive.addFolder(driveId, root, 'Docs');
+    const file = server.drive.addFile(driveId, docs, 'a.txt', 'hello');
+    expect(server.drive.snapshot(driveId).map((e) => e.path)).toEqual(['Docs', 'Docs/a.txt']);
+    expect(server.drive.snapshot(driveId, docs)).toEqual([
+      expect.objectContaining({ id: file, path: 'a.txt', size: 5, hash: quickXorHash(Buffer.from('hello')) }),
+    ]);
+    expect(server.drive.item(driveId, file)?.path).toBe('Docs/a.txt');
+  });
+});

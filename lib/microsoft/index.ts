@@ -1,6 +1,6 @@
 export { classifyTokenFailure, classifyNetworkFailure, parseRetryAfter } from './classify';
 export type { Classification, FailureKind, TokenErrorBody } from './classify';
-export { microsoftEndpoints } from './endpoints';
+export { microsoftEndpoints, type MicrosoftEndpoints } from './endpoints';
 export { createIdentityClient, TokenRequestError } from './identity-client';
 export type { IdentityClient, IdentityClientConfig, TokenSet, AuthorizationUrlInput } from './identity-client';
 export { verifyIdToken, fetchOpenIdMetadata, expectedIssuer } from './id-token';

@@ -10,6 +10,7 @@ export interface CredentialTokenState {
   failureCount: number;
   lastError: string | null;
   nextRetryAt: number | null;
+  lastRefreshAt: number | null;
   hasRefreshToken: boolean;
   refreshTokenSealed: string | null;
   accessToken: FreshToken | null;
@@ -32,6 +33,7 @@ export class CredentialTokenStore {
         failureCount: true,
         lastError: true,
         nextRetryAt: true,
+        lastRefreshAt: true,
         refreshTokenSealed: true,
         accessTokens: { where: { resource }, select: { tokenSealed: true, expiresAt: true } },
       },
@@ -45,6 +47,7 @@ export class CredentialTokenStore {
         failureCount: 0,
         lastError: 'disconnected',
         nextRetryAt: null,
+        lastRefreshAt: null,
         hasRefreshToken: false,
         refreshTokenSealed: null,
         accessToken: null,
@@ -58,6 +61,7 @@ export class CredentialTokenStore {
       failureCount: row.failureCount,
       lastError: row.lastError,
       nextRetryAt: row.nextRetryAt?.getTime() ?? null,
+      lastRefreshAt: row.lastRefreshAt?.getTime() ?? null,
       hasRefreshToken: row.refreshTokenSealed !== null,
       refreshTokenSealed: row.refreshTokenSealed,
       accessToken: stored ? this.openAccessToken(credentialId, resource, stored) : null,

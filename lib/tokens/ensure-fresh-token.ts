@@ -54,6 +54,13 @@ export class RefreshFailedError extends AppError {
 
 /** An access token still usable (if not fresh) when refreshing fails transiently. */
 const USABLE_MARGIN_MS = 30_000;
+
+interface Want {
+  rejected: string | undefined;
+  /** The token must outlive this (at least the refresh skew). */
+  validityMs: number;
+  refreshedSince: number | undefined;
+}
 const POLL_MS = 40;
 const APP_FAILURE_PAUSE_MS = 60_000;
 
@@ -86,37 +93,51 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     resource: TokenResource,
     options: EnsureFreshTokenOptions = {},
   ): Promise<FreshToken> {
-    const rejected = options.rejectedToken;
+    const want: Want = {
+      rejected: options.rejectedToken,
+      validityMs: Math.max(skewMs, (options.minValiditySeconds ?? 0) * 1000),
+      refreshedSince: options.refreshedSince,
+    };
     const hit = await cached.get(credentialId, resource);
-    if (hit && hit.accessToken !== rejected && isFresh(hit.expiresAt, clock(), skewMs)) return hit;
-    if (hit && rejected !== undefined && hit.accessToken === rejected) await cached.delete(credentialId, resource);
-    const flightKey = `${credentialId}:${resource}:${rejected ?? ''}`;
-    return flights.run(flightKey, () => loadOrRefresh(credentialId, resource, rejected));
+    // The cache cannot tell when the credential was last refreshed; such callers ask the database.
+    if (hit && want.refreshedSince === undefined && tokenSatisfies(hit, want)) return hit;
+    if (hit && want.rejected !== undefined && hit.accessToken === want.rejected) await cached.delete(credentialId, resource);
+    const flightKey = [credentialId, resource, want.rejected ?? '', want.validityMs, want.refreshedSince ?? ''].join(':');
+    return flights.run(flightKey, () => loadOrRefresh(credentialId, resource, want));
   }
 
-  async function loadOrRefresh(credentialId: string, resource: TokenResource, rejected?: string): Promise<FreshToken> {
+  /** Whether a stored token answers the caller, or a refresh is needed. */
+  function tokenSatisfies(token: FreshToken | null, want: Want): token is FreshToken {
+    return token !== null && token.accessToken !== want.rejected && isFresh(token.expiresAt, clock(), want.validityMs);
+  }
+
+  function stateSatisfies(state: CredentialTokenState, want: Want): boolean {
+    if (want.refreshedSince !== undefined && (state.lastRefreshAt ?? 0) < want.refreshedSince) return false;
+    return tokenSatisfies(state.accessToken, want);
+  }
+
+  async function loadOrRefresh(credentialId: string, resource: TokenResource, want: Want): Promise<FreshToken> {
     const deadline = clock() + waitTimeoutMs;
     for (;;) {
       const state = await store.read(credentialId, resource);
       assertRefreshable(state);
-      const current = state.accessToken;
-      if (current && current.accessToken !== rejected && isFresh(current.expiresAt, clock(), skewMs)) {
-        await cached.set(credentialId, resource, current, skewMs);
-        return current;
+      if (stateSatisfies(state, want) && state.accessToken) {
+        await cached.set(credentialId, resource, state.accessToken, skewMs);
+        return state.accessToken;
       }
       if (state.nextRetryAt !== null && state.nextRetryAt > clock()) {
-        return usableOrThrow(state, rejected, {
+        return usableOrThrow(state, want.rejected, {
           kind: 'transient',
           code: 'backoff',
           retryAfterSeconds: Math.ceil((state.nextRetryAt - clock()) / 1000),
         });
       }
       if (appPausedUntil > clock()) {
-        return usableOrThrow(state, rejected, { kind: 'app', code: 'app_paused' });
+        return usableOrThrow(state, want.rejected, { kind: 'app', code: 'app_paused' });
       }
       if (await store.acquireLease(credentialId, owner, clock(), leaseMs)) {
         try {
-          return await refreshHoldingLease(credentialId, resource, rejected);
+          return await refreshHoldingLease(credentialId, resource, want);
         } finally {
           await store.releaseLease(credentialId, owner).catch((error: unknown) => {
             log.warn({ credentialId, err: errorName(error) }, 'refresh lease release failed; it will expire');
@@ -131,14 +152,14 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     }
   }
 
-  async function refreshHoldingLease(credentialId: string, resource: TokenResource, rejected?: string): Promise<FreshToken> {
+  async function refreshHoldingLease(credentialId: string, resource: TokenResource, want: Want): Promise<FreshToken> {
+    const rejected = want.rejected;
     // Re-read under the lease: another process may have finished a refresh just before.
     const state = await store.read(credentialId, resource);
     assertRefreshable(state);
-    const current = state.accessToken;
-    if (current && current.accessToken !== rejected && isFresh(current.expiresAt, clock(), skewMs)) {
-      await cached.set(credentialId, resource, current, skewMs);
-      return current;
+    if (stateSatisfies(state, want) && state.accessToken) {
+      await cached.set(credentialId, resource, state.accessToken, skewMs);
+      return state.accessToken;
     }
     let refreshToken: string;
     try {

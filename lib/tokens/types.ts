@@ -16,4 +16,12 @@ export interface EnsureFreshTokenOptions {
    * already replaced it, that newer token is returned without another refresh.
    */
   rejectedToken?: string;
+  /** Refresh unless the token stays valid this long (the cron route warms tokens ahead of use). */
+  minValiditySeconds?: number;
+  /**
+   * Refresh unless the credential was refreshed at or after this time (epoch ms): exercises the
+   * refresh token of an idle credential before Microsoft's inactivity expiry. Idempotent when
+   * several runs race: whoever comes second finds a newer refresh and stops.
+   */
+  refreshedSince?: number;
 }

@@ -141,6 +141,40 @@ describe('ensureFreshToken', () => {
     expect(refreshCount()).toBe(before + 1);
   });
 
+  it('warms a token that expires within the asked validity, once for racing callers', async () => {
+    const { credentialId } = await f.seedCredential();
+    const tokens = f.service();
+    f.emulator.setAccessTokenTtl(20 * 60);
+    const first = await tokens.ensureFreshToken(credentialId, 'imap');
+    f.emulator.setAccessTokenTtl(3600);
+    const before = refreshCount();
+    // Valid for 20 minutes: fine for a request or a 10-minute window, not for a 30-minute one.
+    expect(await tokens.ensureFreshToken(credentialId, 'imap', { minValiditySeconds: 600 })).toEqual(first);
+    const [a, b] = await Promise.all([
+      tokens.ensureFreshToken(credentialId, 'imap', { minValiditySeconds: 1800 }),
+      f.service().ensureFreshToken(credentialId, 'imap', { minValiditySeconds: 1800 }),
+    ]);
+    expect(refreshCount()).toBe(before + 1);
+    expect(a.accessToken).toBe(b.accessToken);
+  });
+
+  it('exercises an idle refresh token once, however many runs ask', async () => {
+    const { credentialId } = await f.seedCredential();
+    const tokens = f.service();
+    await tokens.ensureFreshToken(credentialId, 'imap');
+    const before = refreshCount();
+    const since = Date.now();
+    const rowBefore = await credentialRow(credentialId);
+    await Promise.all([
+      tokens.ensureFreshToken(credentialId, 'imap', { refreshedSince: since }),
+      f.service().ensureFreshToken(credentialId, 'imap', { refreshedSince: since }),
+    ]);
+    expect(refreshCount()).toBe(before + 1);
+    const row = await credentialRow(credentialId);
+    expect(row.lastRefreshAt!.getTime()).toBeGreaterThanOrEqual(since);
+    expect(row.refreshTokenSealed).not.toBe(rowBefore.refreshTokenSealed);
+  });
+
   it('mints Graph tokens from the same refresh token, cached per resource', async () => {
     const { credentialId, email } = await f.seedCredential();
     // Consent for Files.Read.All is granted (incremental consent) before Graph is asked.

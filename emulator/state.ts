@@ -3,7 +3,7 @@
 // another's (Node runs each handler's synchronous part to completion).
 import { randomUUID } from 'node:crypto';
 import { newSecret } from './ledger';
-import { permissionKey, RESOURCES, type ResourceName } from './identity/scopes';
+import { canonicalPermission, permissionKey, RESOURCES, type ResourceName } from './identity/scopes';
 
 export interface EmulatorUser {
   oid: string;
@@ -171,7 +171,7 @@ export class EmulatorState {
     if (!perms) byResource.set(resource, (perms = new Map()));
     for (const permission of permissions) {
       if (permission === '.default') continue;
-      if (!perms.has(permissionKey(permission))) perms.set(permissionKey(permission), permission);
+      if (!perms.has(permissionKey(permission))) perms.set(permissionKey(permission), canonicalPermission(permission));
     }
   }
 

@@ -1,5 +1,6 @@
-// The RS256 key that signs id tokens, published as a JWKS. One key per emulator instance, so
-// tokens from another emulator (or a previous run) never verify.
+// The RS256 key that signs id tokens, published as a JWKS. Generated once per process (RSA key
+// generation is the slowest step of starting an emulator); emulators in one process still never
+// accept each other's id tokens, because each has its own issuer (its own port).
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 
 export interface SigningKeys {
@@ -8,7 +9,14 @@ export interface SigningKeys {
   sign(claims: JWTPayload): Promise<string>;
 }
 
-export async function createSigningKeys(): Promise<SigningKeys> {
+let shared: Promise<SigningKeys> | undefined;
+
+export function createSigningKeys(): Promise<SigningKeys> {
+  shared ??= generateSigningKeys();
+  return shared;
+}
+
+async function generateSigningKeys(): Promise<SigningKeys> {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);

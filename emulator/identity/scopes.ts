@@ -35,6 +35,17 @@ export function parseScope(raw: string): ParsedScope {
   return { kind: 'unknown', raw, resourceUri };
 }
 
+const KNOWN_PERMISSIONS = [
+  'IMAP.AccessAsUser.All', 'POP.AccessAsUser.All', 'SMTP.Send', 'EWS.AccessAsUser.All',
+  'User.Read', 'Mail.Read', 'Mail.ReadWrite', 'Files.Read', 'Files.Read.All', 'Files.ReadWrite',
+  'Files.ReadWrite.All', 'Sites.Read.All', 'Sites.ReadWrite.All',
+];
+
+/** Microsoft's own spelling of a permission (scopes are case-insensitive; `scp` uses this spelling). */
+export function canonicalPermission(permission: string): string {
+  return KNOWN_PERMISSIONS.find((p) => p.toLowerCase() === permission.toLowerCase()) ?? permission;
+}
+
 /** Case-insensitive identity of a permission, as Microsoft compares them. */
 export function permissionKey(permission: string): string {
   return permission.toLowerCase();

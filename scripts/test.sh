@@ -6,11 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup-system.sh
 
-# Reinstall only when the lockfile changed since the last install.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
-node scripts/prisma-generate.mjs >/dev/null
+bash scripts/ensure-deps.sh
 
 # The end-to-end tests run the production server, as users get it.
 bash scripts/build-if-stale.sh

@@ -1,0 +1,37 @@
+// One message, parsed with mailparser. Read through EXAMINE, so opening a message does not mark
+// it \Seen (a GET changes nothing on the server).
+import type { ImapFlow } from 'imapflow';
+import { simpleParser, type AddressObject } from 'mailparser';
+import { AppError } from '../errors';
+import { toAddress, toAddressList, toIsoDate } from './addresses';
+import { withMailbox } from './mailbox-lock';
+import { sanitizeMessageHtml } from './sanitize';
+import type { MailAddress, MessageDetail } from './types';
+
+function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
+  const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return objects.flatMap((o) => toAddressList(o.value));
+}
+
+export async function getMessage(client: ImapFlow, options: { mailbox: string; uid: number }): Promise<MessageDetail> {
+  const fetched = await withMailbox(client, options.mailbox, () =>
+    client.fetchOne(String(options.uid), { uid: true, source: true, internalDate: true }, { uid: true }),
+  );
+  if (!fetched || !fetched.source) throw new AppError('not_found', 'No such message');
+
+  const parsed = await simpleParser(fetched.source);
+  return {
+    uid: fetched.uid,
+    subject: parsed.subject ?? '',
+    from: toAddress(addresses(parsed.from)[0]),
+    to: addresses(parsed.to),
+    cc: addresses(parsed.cc),
+    date: toIsoDate(parsed.date, fetched.internalDate),
+    text: parsed.text ?? null,
+    html: typeof parsed.html === 'string' ? sanitizeMessageHtml(parsed.html) : null,
+    // Parts of multipart/related are the HTML's inline images, not attachments to a reader.
+    attachments: parsed.attachments
+      .filter((a) => !a.related)
+      .map((a) => ({ filename: a.filename ?? null, contentType: a.contentType, size: a.size })),
+  };
+}

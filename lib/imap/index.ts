@@ -1,0 +1,33 @@
+// IMAP for mailboxes: pooled sessions (XOAUTH2 or password), folders, message pages, one
+// parsed and sanitized message, and validation of the parameters routes pass in.
+export type {
+  MailAddress,
+  MailboxInfo,
+  MessageSummary,
+  MessagePage,
+  MessageDetail,
+  AttachmentInfo,
+  EnsureFreshToken,
+  PasswordServer,
+  ImapAccount,
+  LoadImapAccount,
+} from './types';
+export { createImapService, type ImapService, type ImapServiceDeps } from './service';
+export { createAccountLoader } from './account-loader';
+export { getImapService, shutdownImap } from './runtime';
+export {
+  parseListMessagesParams,
+  parseGetMessageParams,
+  mailboxSchema,
+  limitSchema,
+  uidSchema,
+  DEFAULT_LIMIT,
+  MAX_LIMIT,
+  type ListMessagesParams,
+  type GetMessageParams,
+  type RawListMessagesParams,
+  type RawGetMessageParams,
+} from './params';
+export { sanitizeMessageHtml } from './sanitize';
+export type { Endpoint, ClientTimeouts } from './client';
+export type { PoolStats } from './session-pool';

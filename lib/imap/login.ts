@@ -1,0 +1,99 @@
+// Opening an authenticated session (SPEC §5.6). OAuth mailboxes log in with SASL XOAUTH2 as the
+// mailbox address; when the server rejects the token, the token layer is told which token was
+// rejected (it discards it and refreshes once), and the login is retried once. Password
+// mailboxes log in with the stored password.
+import type { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import { AppError } from '../errors';
+import { createClient, type ClientTimeouts, type Endpoint, type ClientAuth } from './client';
+import { errorLabel, isAuthenticationFailure, toAppError } from './errors';
+import type { EnsureFreshToken, ImapAccount, PasswordServer } from './types';
+
+export interface LoginDeps {
+  ensureFreshToken: EnsureFreshToken;
+  /** IMAP endpoint for Microsoft mailboxes (IMAP_HOST / IMAP_PORT / IMAP_SECURE). */
+  oauthEndpoint: Endpoint;
+  log: Logger;
+  timeouts?: ClientTimeouts;
+  /** A stored password was refused: the owner must enter it again. */
+  onPasswordRejected?: (credentialId: string) => Promise<void>;
+}
+
+async function connect(deps: LoginDeps, endpoint: Endpoint, auth: ClientAuth): Promise<ImapFlow> {
+  const client = createClient({ endpoint, auth, log: deps.log, ...(deps.timeouts ? { timeouts: deps.timeouts } : {}) });
+  try {
+    await client.connect();
+    return client;
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
+
+async function loginOauth(deps: LoginDeps, account: Extract<ImapAccount, { kind: 'oauth2' }>): Promise<ImapFlow> {
+  const { credentialId, email } = account;
+  const first = await deps.ensureFreshToken(credentialId, 'imap');
+  try {
+    return await connect(deps, deps.oauthEndpoint, { user: email, accessToken: first.accessToken });
+  } catch (error) {
+    if (!isAuthenticationFailure(error)) throw toAppError(error);
+  }
+  deps.log.info({ credentialId, outcome: 'xoauth2_rejected' }, 'IMAP rejected the access token; refreshing once');
+  // Throws needs_reauth when the grant is gone, upstream_unavailable when Microsoft is failing.
+  const second = await deps.ensureFreshToken(credentialId, 'imap', { rejectedToken: first.accessToken });
+  try {
+    return await connect(deps, deps.oauthEndpoint, { user: email, accessToken: second.accessToken });
+  } catch (error) {
+    if (!isAuthenticationFailure(error)) throw toAppError(error);
+    deps.log.warn({ credentialId, outcome: 'xoauth2_rejected_twice' }, 'IMAP rejected a freshly refreshed token');
+    throw new AppError('upstream_unavailable', 'The mail server refused the sign-in; try again shortly', { retryAfter: 30 });
+  }
+}
+
+async function loginPassword(deps: LoginDeps, account: Extract<ImapAccount, { kind: 'password' }>): Promise<ImapFlow> {
+  let server: PasswordServer;
+  try {
+    server = account.server();
+  } catch (error) {
+    // The sealed password cannot be opened (key retired, row tampered): only the owner can fix it.
+    deps.log.error({ credentialId: account.credentialId, err: errorLabel(error) }, 'stored IMAP password could not be opened');
+    throw new AppError('needs_reauth', 'The mailbox password must be entered again');
+  }
+  try {
+    return await connect(deps, server, { user: server.username, pass: server.password });
+  } catch (error) {
+    if (!isAuthenticationFailure(error)) throw toAppError(error);
+    deps.log.warn({ credentialId: account.credentialId, outcome: 'password_rejected' }, 'IMAP rejected the stored password');
+    await deps.onPasswordRejected?.(account.credentialId);
+    throw new AppError('needs_reauth', 'The mail server refused the stored password; enter it again');
+  }
+}
+
+export function openSession(deps: LoginDeps, account: ImapAccount): Promise<ImapFlow> {
+  return account.kind === 'oauth2' ? loginOauth(deps, account) : loginPassword(deps, account);
+}
+
+/** Checks a password login without keeping the session (adding a mailbox). */
+export async function verifyPasswordLogin(deps: Pick<LoginDeps, 'log' | 'timeouts'>, server: PasswordServer): Promise<void> {
+  const client = createClient({
+    endpoint: server,
+    auth: { user: server.username, pass: server.password },
+    log: deps.log,
+    verifyOnly: true,
+    ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    if (isAuthenticationFailure(error)) {
+      throw new AppError('invalid_request', 'The mail server rejected that username or password');
+    }
+    const code = (error as { code?: unknown }).code;
+    if (code === 'ENOTFOUND' || code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || (typeof code === 'string' && code.startsWith('ERR_TLS')) || code === 'ERR_SSL_WRONG_VERSION_NUMBER') {
+      throw new AppError('invalid_request', `Could not reach an IMAP server at ${server.host}:${server.port}; check the host, port and TLS setting`);
+    }
+    throw toAppError(error, 'The mail server');
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,78 @@
+// Route input for the mail API, validated once here (zod). Anything malformed is a 400
+// invalid_request naming the parameter, never a 500 or an IMAP command with odd bytes.
+import { z } from 'zod';
+import { AppError } from '../errors';
+import { decodeCursor, type Cursor } from './cursor';
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 100;
+
+/** Mailbox paths as the server lists them; CR, LF and NUL could break out of an IMAP command. */
+export const mailboxSchema = z
+  .string()
+  .min(1, 'mailbox must not be empty')
+  .max(512, 'mailbox is too long')
+  .refine((v) => !/[\r\n\0]/.test(v), 'mailbox must not contain line breaks or NUL');
+
+const positiveInt = (name: string, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^\d{1,10}$/.test(v) ? Number(v) : v),
+    z
+      .number({ error: `${name} must be a positive integer` })
+      .int(`${name} must be a positive integer`)
+      .min(1, `${name} must be between 1 and ${max}`)
+      .max(max, `${name} must be between 1 and ${max}`),
+  );
+
+export const limitSchema = positiveInt('limit', MAX_LIMIT);
+/** IMAP UIDs are unsigned 32-bit, non-zero. */
+export const uidSchema = positiveInt('uid', 4_294_967_295);
+export const cursorSchema = z.string().max(64, 'cursor is too long');
+
+export interface ListMessagesParams {
+  mailbox: string;
+  limit: number;
+  cursor?: Cursor;
+}
+
+export interface GetMessageParams {
+  mailbox: string;
+  uid: number;
+}
+
+/** Query-string values (strings) or typed values from code. */
+export interface RawListMessagesParams {
+  mailbox?: string | null | undefined;
+  limit?: string | number | null | undefined;
+  cursor?: string | null | undefined;
+}
+
+export interface RawGetMessageParams {
+  mailbox?: string | null | undefined;
+  uid?: string | number | null | undefined;
+}
+
+const given = <T>(v: T | null | undefined): v is T => v !== null && v !== undefined && v !== '';
+
+function check<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const message = result.error.issues[0]?.message ?? `${name} is invalid`;
+  throw new AppError('invalid_request', message.startsWith(name) ? message : `${name}: ${message}`);
+}
+
+/** `?mailbox=INBOX&limit=50&cursor=…` (mailbox defaults to INBOX, limit to 50). */
+export function parseListMessagesParams(raw: RawListMessagesParams): ListMessagesParams {
+  const mailbox = check(mailboxSchema, given(raw.mailbox) ? raw.mailbox : 'INBOX', 'mailbox');
+  const limit = given(raw.limit) ? check(limitSchema, raw.limit, 'limit') : DEFAULT_LIMIT;
+  if (!given(raw.cursor)) return { mailbox, limit };
+  return { mailbox, limit, cursor: decodeCursor(check(cursorSchema, raw.cursor, 'cursor')) };
+}
+
+/** `{uid}` from the path and `?mailbox=` (defaults to INBOX). */
+export function parseGetMessageParams(raw: RawGetMessageParams): GetMessageParams {
+  return {
+    mailbox: check(mailboxSchema, given(raw.mailbox) ? raw.mailbox : 'INBOX', 'mailbox'),
+    uid: check(uidSchema, raw.uid, 'uid'),
+  };
+}

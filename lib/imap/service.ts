@@ -1,0 +1,83 @@
+// The IMAP layer's working surface: a session pool plus the read operations, for any credential
+// id. Everything it needs from elsewhere (credential rows, tokens, passwords) is injected.
+import type { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import { AppError } from '../errors';
+import type { ClientTimeouts, Endpoint } from './client';
+import { toAppError } from './errors';
+import { getMessage } from './get-message';
+import { listMailboxes } from './list-mailboxes';
+import { listMessages } from './list-messages';
+import { openSession, verifyPasswordLogin } from './login';
+import type { GetMessageParams, ListMessagesParams } from './params';
+import { SessionPool, type PoolStats } from './session-pool';
+import type { EnsureFreshToken, LoadImapAccount, MailboxInfo, MessageDetail, MessagePage, PasswordServer } from './types';
+
+export interface ImapServiceDeps {
+  loadAccount: LoadImapAccount;
+  ensureFreshToken: EnsureFreshToken;
+  /** Where Microsoft mailboxes live (IMAP_HOST / IMAP_PORT / IMAP_SECURE). */
+  oauthEndpoint: Endpoint;
+  log: Logger;
+  onPasswordRejected?: (credentialId: string) => Promise<void>;
+  idleMs?: number;
+  maxSessionsPerMailbox?: number;
+  acquireTimeoutMs?: number;
+  timeouts?: ClientTimeouts;
+}
+
+export interface ImapService {
+  /**
+   * Lends a logged-in session of the mailbox to `fn` (the getImapConnection of the design).
+   * Don't keep the client beyond `fn`, and collect fetch results before running other commands.
+   */
+  withSession<T>(credentialId: string, fn: (client: ImapFlow) => Promise<T>): Promise<T>;
+  listMailboxes(credentialId: string): Promise<MailboxInfo[]>;
+  listMessages(credentialId: string, params: ListMessagesParams): Promise<MessagePage>;
+  getMessage(credentialId: string, params: GetMessageParams): Promise<MessageDetail>;
+  /** Throws invalid_request when the server refuses the login, upstream_unavailable when it is unreachable. */
+  verifyPasswordLogin(server: PasswordServer): Promise<void>;
+  closeSessionsFor(credentialId: string): Promise<void>;
+  shutdown(): Promise<void>;
+  stats(): PoolStats;
+}
+
+export function createImapService(deps: ImapServiceDeps): ImapService {
+  const loginDeps = {
+    ensureFreshToken: deps.ensureFreshToken,
+    oauthEndpoint: deps.oauthEndpoint,
+    log: deps.log,
+    ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+    ...(deps.onPasswordRejected ? { onPasswordRejected: deps.onPasswordRejected } : {}),
+  };
+  const pool = new SessionPool({
+    log: deps.log,
+    ...(deps.idleMs !== undefined ? { idleMs: deps.idleMs } : {}),
+    ...(deps.maxSessionsPerMailbox !== undefined ? { maxPerCredential: deps.maxSessionsPerMailbox } : {}),
+    ...(deps.acquireTimeoutMs !== undefined ? { acquireTimeoutMs: deps.acquireTimeoutMs } : {}),
+    open: async (credentialId) => {
+      const account = await deps.loadAccount(credentialId);
+      if (!account) throw new AppError('not_found', 'No such mailbox');
+      return openSession(loginDeps, account);
+    },
+  });
+
+  async function withSession<T>(credentialId: string, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
+    try {
+      return await pool.use(credentialId, fn);
+    } catch (error) {
+      throw toAppError(error);
+    }
+  }
+
+  return {
+    withSession,
+    listMailboxes: (id) => withSession(id, (client) => listMailboxes(client)),
+    listMessages: (id, params) => withSession(id, (client) => listMessages(client, params)),
+    getMessage: (id, params) => withSession(id, (client) => getMessage(client, params)),
+    verifyPasswordLogin: (server) => verifyPasswordLogin(loginDeps, server),
+    closeSessionsFor: (id) => pool.closeFor(id),
+    shutdown: () => pool.shutdown(),
+    stats: () => pool.stats(),
+  };
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { startMailConnect } from '@/lib/auth';
+import { objectId } from '@/lib/http/params';
+import { parseQuery } from '@/lib/http/query';
+import { redirectToUrl } from '@/lib/http/redirect';
+import { route } from '@/lib/http/route';
+
+export const dynamic = 'force-dynamic';
+
+const query = z.object({
+  /** `files=1`: also consent to OneDrive (Graph Files.Read.All). */
+  files: z.enum(['1', 'true']).optional(),
+  /** Reconnect this mailbox (login hint = its address). */
+  account: objectId.optional(),
+});
+
+export const GET = route({}, async ({ userId, url }) => {
+  const q = parseQuery(url, query);
+  const { location, setCookie } = await startMailConnect({ userId, files: q.files !== undefined, ...(q.account ? { accountId: q.account } : {}) });
+  return redirectToUrl(location, { setCookie: [setCookie] });
+});

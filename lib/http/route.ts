@@ -1,0 +1,67 @@
+// The one wrapper every route handler goes through: session (unless the route is public),
+// Next 16's async params validated with zod, the handler, and every error mapped to SPEC §4's
+// JSON shape by errorResponse (no stack traces, no tokens). Route files stay thin.
+import type { z } from 'zod';
+import { requireUserId } from '../auth/session';
+import { childLogger } from '../log';
+import { errorResponse } from './respond';
+
+const log = childLogger('http');
+
+type RawParams = Record<string, string | string[] | undefined>;
+
+/** What Next.js passes a route handler as its second argument. */
+export interface NextRouteContext {
+  params: Promise<RawParams>;
+}
+
+export interface PublicRouteContext<P> {
+  request: Request;
+  url: URL;
+  params: P;
+}
+
+export interface RouteContext<P> extends PublicRouteContext<P> {
+  userId: string;
+}
+
+type Handler<C> = (ctx: C) => Promise<Response> | Response;
+type RouteHandler = (request: Request, context: NextRouteContext) => Promise<Response>;
+
+interface Options<S extends z.ZodType | undefined> {
+  /** Validates the dynamic segments; a mismatch is a 400 (or pass a schema that 404s). */
+  params?: S;
+}
+
+type ParamsOf<S> = S extends z.ZodType ? z.infer<S> : RawParams;
+
+/** A route for signed-in users: `userId` is the caller's; without a session → 401. */
+export function route<S extends z.ZodType | undefined = undefined>(options: Options<S>, handler: Handler<RouteContext<ParamsOf<S>>>): RouteHandler {
+  return wrap(options, async (base) => handler({ ...base, userId: await requireUserId() }));
+}
+
+/** A route anyone may call (health, cron with its own bearer check). */
+export function publicRoute<S extends z.ZodType | undefined = undefined>(
+  options: Options<S>,
+  handler: Handler<PublicRouteContext<ParamsOf<S>>>,
+): RouteHandler {
+  return wrap(options, handler);
+}
+
+function wrap<S extends z.ZodType | undefined>(options: Options<S>, handler: Handler<PublicRouteContext<ParamsOf<S>>>): RouteHandler {
+  return async (request, context) => {
+    const started = performance.now();
+    const url = new URL(request.url);
+    let response: Response;
+    try {
+      const raw = (await context?.params) ?? {};
+      const params = (options.params ? options.params.parse(raw) : raw) as ParamsOf<S>;
+      response = await handler({ request, url, params });
+    } catch (error) {
+      // Only the path: query strings can carry authorization codes and state.
+      response = errorResponse(error, { method: request.method, path: url.pathname });
+    }
+    log.debug({ method: request.method, path: url.pathname, status: response.status, ms: Math.round(performance.now() - started) }, 'request');
+    return response;
+  };
+}

@@ -22,3 +22,10 @@ export function getCache(): Cache {
   }
   return globalForCache.__mailbridgeCache;
 }
+
+/** Closes this process's cache (scripts, shutdown); the next getCache() opens a new one. */
+export async function closeCache(): Promise<void> {
+  const cache = globalForCache.__mailbridgeCache;
+  globalForCache.__mailbridgeCache = undefined;
+  await cache?.close();
+}

@@ -97,22 +97,24 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
 
   const k = (key: string) => prefix + key;
 
+  async function del(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await guarded(undefined, async () => {
+      await client.del(...keys.map(k));
+    });
+  }
+
   return {
     kind: 'redis',
     get: (key) => guarded(null, () => client.get(k(key))),
     async set(key, value, ttlMs) {
       const ttl = normalizeTtl(ttlMs);
-      if (ttl === 0) return this.del(key);
+      if (ttl === 0) return del(key);
       await guarded(undefined, async () => {
         await client.set(k(key), value, 'PX', ttl);
       });
     },
-    async del(...keys) {
-      if (keys.length === 0) return;
-      await guarded(undefined, async () => {
-        await client.del(...keys.map(k));
-      });
-    },
+    del,
     async setIfAbsent(key, value, ttlMs) {
       const ttl = normalizeTtl(ttlMs);
       if (ttl === 0) return false;

@@ -138,3 +138,18 @@ describe('Redis cache keys', () => {
     }
   });
 });
+
+describe('Redis cache errors from a live server', () => {
+  it('answer as a miss without taking Redis out of service', async () => {
+    const cache = createRedisCache({ url: REDIS_URL, keyPrefix: prefix });
+    try {
+      await admin.hset(`${prefix}a-hash`, 'field', 'value');
+      expect(await cache.get('a-hash')).toBeNull(); // WRONGTYPE
+      await cache.set('after', 'still-used', 10_000);
+      expect(await cache.get('after')).toBe('still-used');
+      expect(await cache.health()).toBe('ok');
+    } finally {
+      await cache.close();
+    }
+  });
+});

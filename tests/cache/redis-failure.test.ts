@@ -136,7 +136,8 @@ describe('Redis cache when Redis fails', () => {
     expect(await cache.get('k')).toBeNull(); // this one pays the command timeout
     const started = performance.now();
     for (let i = 0; i < 50; i++) await cache.get('k');
-    expect(performance.now() - started).toBeLessThan(PROBE_MS);
+    // Waiting on each would take 50 command timeouts (12.5 s); skipping costs at most a probe or two.
+    expect(performance.now() - started).toBeLessThan(CALL_BOUND_MS);
   });
 
   it('fails in parallel without throwing', async () => {

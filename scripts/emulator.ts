@@ -1,5 +1,6 @@
 // Standalone Microsoft identity platform + Graph emulator for local development:
-//   npm run emulator   (EMULATOR_PORT, default 4010; EMULATOR_USERS=a@x,b@y for several accounts)
+//   npm run emulator   (EMULATOR_PORT, default 4010; EMULATOR_USERS=a@x,b@y for several accounts;
+//                       EMULATOR_CLIENT_ID / _CLIENT_SECRET / _TENANT_ID / _ACCESS_TOKEN_TTL_SECONDS)
 // Prints the URLs and the environment to point the service at it. The client secret is never
 // printed: it goes to .data/emulator.env (mode 0600), which `source` or a .env loader can read.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     clientId: process.env.EMULATOR_CLIENT_ID ?? DEFAULT_CLIENT_ID,
     clientSecret: process.env.EMULATOR_CLIENT_SECRET,
     tenantId: process.env.EMULATOR_TENANT_ID ?? DEFAULT_TENANT_ID,
+    accessTokenTtlSeconds: process.env.EMULATOR_ACCESS_TOKEN_TTL_SECONDS ? Number(process.env.EMULATOR_ACCESS_TOKEN_TTL_SECONDS) : undefined,
   });
   for (const email of emails) emulator.addUser({ email });
 

@@ -32,7 +32,7 @@ export async function handleAuthorize(ctx: EmulatorContext, req: IncomingMessage
   const tenant = resolveTenant(tenantSegment, state.knownTenants());
   if (!tenant) return page([90002], { tenant: tenantSegment });
   if (!clientId) return page([900144], { param: 'client_id' });
-  if (clientId !== state.config.clientId) return page([700016], { tenant: tenantSegment });
+  if (clientId.toLowerCase() !== state.config.clientId.toLowerCase()) return page([700016], { tenant: tenantSegment });
   const redirectUri = p.get('redirect_uri') ?? (state.config.redirectUris?.length === 1 ? state.config.redirectUris[0]! : '');
   if (!redirectUri) return page([900144], { param: 'redirect_uri' });
   if (!redirectUriAllowed(state.config.redirectUris, redirectUri)) return page([50011], { redirectUri });
@@ -71,7 +71,7 @@ export async function handleAuthorize(ctx: EmulatorContext, req: IncomingMessage
   }
   const code = state.issueCode({
     userOid: user.oid,
-    clientId,
+    clientId: state.config.clientId,
     redirectUri,
     scopes,
     nonce: p.get('nonce') ?? undefined,

@@ -25,22 +25,28 @@ export async function handleToken(ctx: EmulatorContext, req: IncomingMessage, re
   const grantType = form.get('grant_type') ?? '';
   const entry: TokenRequestLogEntry = { at: state.now(), tenant: tenantSegment, grantType, resource: requestResource(ctx, grantType, form), status: 0, injected: false };
   count(ctx, entry);
-  res.on('close', () => {
-    entry.status = res.writableFinished ? res.statusCode : 0;
-    if (entry.status === 0 || entry.status >= 400) state.stats.token.failed += 1;
-  });
+  // Status and failure counts are settled before the answer leaves, so a caller that has its
+  // response already sees them in stats() and the log.
+  const settle = (status: number, error?: string) => {
+    entry.status = status;
+    entry.error = error;
+    if (status === 0 || status >= 400) state.stats.token.failed += 1;
+  };
 
   await ctx.sleeper.sleep(state.config.latencyMs);
   const failure = ctx.failures.take(grantType, entry.resource);
   if (failure) {
     entry.injected = true;
-    const handled = await injectFailure(ctx, req, res, failure, entry);
+    const handled = await injectFailure(ctx, req, res, failure, settle);
     if (handled) return;
   }
 
   const result = await runGrant(ctx, req, form, tenantSegment, grantType);
-  if (result.ok) return sendJson(res, 200, result.body, NO_STORE);
-  entry.error = result.error.body.error;
+  if (result.ok) {
+    settle(200);
+    return sendJson(res, 200, result.body, NO_STORE);
+  }
+  settle(result.error.status, result.error.body.error);
   sendJson(res, result.error.status, result.error.body, { ...NO_STORE, 'x-ms-request-id': result.error.body.trace_id });
 }
 
@@ -74,9 +80,10 @@ function requestResource(ctx: EmulatorContext, grantType: string, form: URLSearc
 }
 
 /** True when the failure answered (or dropped) the request; false lets a slow success proceed. */
-async function injectFailure(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, failure: TokenFailure, entry: TokenRequestLogEntry): Promise<boolean> {
+async function injectFailure(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, failure: TokenFailure, settle: (status: number, error?: string) => void): Promise<boolean> {
   await ctx.sleeper.sleep(failure.hangMs ?? 0);
   if (failure.dropConnection) {
+    settle(0);
     req.socket.destroy();
     return true;
   }
@@ -85,7 +92,7 @@ async function injectFailure(ctx: EmulatorContext, req: IncomingMessage, res: Se
   const error = failure.error ?? fallback.error;
   const codes = failure.aadsts ?? (failure.error ? defaultCodesForError(failure.error) : fallback.codes);
   const { body } = aadError({ codes, baseUrl: ctx.baseUrl(), error, status: failure.status, suberror: failure.suberror, context: { clientId: ctx.state.config.clientId, appName: ctx.state.config.appName } });
-  entry.error = body.error;
+  settle(failure.status, body.error);
   const headers: Record<string, string> = { ...NO_STORE, 'x-ms-request-id': body.trace_id };
   if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
   sendJson(res, failure.status, body, headers);
@@ -106,11 +113,12 @@ async function runGrant(ctx: EmulatorContext, req: IncomingMessage, form: URLSea
   if (!tenant) return fail([90002], { tenant: tenantSegment });
   if (!grantType) return fail([900144], { param: 'grant_type' });
   if (!clientId) return fail([900144], { param: 'client_id' });
-  if (clientId !== config.clientId) return fail([700016], { tenant: tenantSegment });
+  if (clientId.toLowerCase() !== config.clientId.toLowerCase()) return fail([700016], { tenant: tenantSegment });
   if (secret === null || secret === '') return fail([7000218]);
   if (secret !== config.clientSecret) return fail([7000215]);
 
-  const request: GrantRequest = { form, clientId, tenant, fail };
+  // From here on the registration's own spelling of the id keys consent and grants.
+  const request: GrantRequest = { form, clientId: config.clientId, tenant, fail };
   if (grantType === 'authorization_code') return authorizationCodeGrant(ctx, request);
   if (grantType === 'refresh_token') return refreshTokenGrant(ctx, request);
   return fail([70003], { grantType });

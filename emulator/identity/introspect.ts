@@ -1,6 +1,6 @@
 // POST /introspect for Dovecot's passdb oauth2 (introspection_mode = post sends `token=…` as a
-// form). Only a live token for the IMAP audience is active. Also answers the `auth` mode (bearer
-// header) and the `get` mode (token in the query), which cost nothing to support.
+// form). Only a live token for the IMAP audience is active. A bearer header (Dovecot's `auth`
+// mode) or a `token` query parameter are read too, which costs nothing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from '../context';
 import { bearerToken, readForm, sendJson } from '../http';

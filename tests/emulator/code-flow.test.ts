@@ -60,6 +60,15 @@ describe('authorize', () => {
     expect(new URL(clicked.headers.get('location')!).searchParams.get('code')).toBeTruthy();
   });
 
+  it('answers response_mode=form_post with an auto-submitting form', async () => {
+    const res = await fetch(authorizeUrl(em, { extra: { response_mode: 'form_post' } }), { redirect: 'manual' });
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(html).toContain(`action="${REDIRECT_URI}"`);
+    expect(html).toMatch(/name="code" value="[^"]{16,}"/);
+    expect(html).toContain('name="state" value="st-1"');
+  });
+
   it('shows an error page, without redirecting, for an unknown client', async () => {
     const url = new URL(authorizeUrl(em));
     url.searchParams.set('client_id', '11111111-2222-3333-4444-555555555555');

@@ -1,5 +1,5 @@
 // Shared shapes of the token endpoint's grant handlers.
-import type { AadError } from '../errors';
+import type { AadContext, AadError } from '../errors';
 import type { TokenResponseBody } from './issue';
 import type { Tenant } from './tenants';
 
@@ -10,5 +10,5 @@ export interface GrantRequest {
   clientId: string;
   tenant: Tenant;
   /** Builds a Microsoft error with the request's context filled in. */
-  fail: (codes: number[], context?: Record<string, unknown>, overrides?: { error?: string }) => GrantResult;
+  fail: (codes: number[], context?: AadContext, overrides?: { error?: string }) => GrantResult;
 }

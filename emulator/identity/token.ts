@@ -2,7 +2,7 @@
 // platform, not the request), then client authentication, then the grant.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from '../context';
-import { aadError, defaultCodesForError, defaultErrorForStatus, type AadContext } from '../errors';
+import { aadError, defaultCodesForError, defaultErrorForStatus } from '../errors';
 import type { TokenFailure } from '../failures';
 import { readForm, sendJson } from '../http';
 import type { TokenRequestLogEntry } from '../state';
@@ -106,7 +106,7 @@ async function runGrant(ctx: EmulatorContext, req: IncomingMessage, form: URLSea
   const secret = basic?.secret ?? form.get('client_secret');
   const fail: GrantRequest['fail'] = (codes, context = {}, overrides = {}) => ({
     ok: false,
-    error: aadError({ codes, baseUrl: ctx.baseUrl(), error: overrides.error, context: { clientId, appName: config.appName, grantType, ...(context as AadContext) } }),
+    error: aadError({ codes, baseUrl: ctx.baseUrl(), error: overrides.error, context: { clientId, appName: config.appName, grantType, ...context } }),
   });
 
   const tenant = resolveTenant(tenantSegment, ctx.state.knownTenants());

@@ -49,6 +49,10 @@ export interface Dovecot {
   /** Saves one RFC 822 message and returns its UID. */
   save(user: string, eml: string | Buffer, options?: SaveOptions): Promise<number>;
   createMailbox(user: string, mailbox: string): Promise<void>;
+  /** Ends the user's IMAP sessions from the server side (they get a BYE). */
+  kick(user: string): Promise<void>;
+  /** How many successful logins the server has logged for the user. */
+  loginCount(user: string): number;
   /** password mode: add a mailbox login (changing an existing one may take a second to apply). */
   addPasswordUser(user: string, password: string): void;
   /** Dovecot's own log (auth and login lines), for diagnosing a failing test. */
@@ -321,6 +325,13 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     },
     async createMailbox(user, mailbox) {
       await runDoveadm(layout.conf, ['mailbox', 'create', '-u', user, mailbox]);
+    },
+    async kick(user) {
+      await runDoveadm(layout.conf, ['kick', user]);
+    },
+    loginCount(user) {
+      const needle = `Login: user=<${user.toLowerCase()}>`;
+      return safeRead(layout.logPath).split('\n').filter((line) => line.includes(needle)).length;
     },
     addPasswordUser(user, password) {
       if (mode !== 'password') throw new Error('addPasswordUser needs password mode');

@@ -1,0 +1,163 @@
+// Session lifecycle against a real Dovecot and the real token layer: reuse, idle close, the
+// bound per mailbox, the one refresh-and-retry on a rejected XOAUTH2 login (SPEC §5.6), revoked
+// grants, and sessions the server ends.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppError } from '@/lib/errors';
+import { parseListMessagesParams } from '@/lib/imap';
+import { buildEml } from '../support/mail-fixtures';
+import { createImapFixture, type ImapFixture } from '../support/imap';
+import { waitFor } from '../support/net';
+
+let f: ImapFixture;
+
+beforeAll(async () => {
+  f = await createImapFixture();
+});
+afterAll(async () => {
+  await f?.close();
+});
+
+const refreshes = () => f.tokens.emulator.stats().token.refresh_token;
+const introspections = () => f.tokens.emulator.stats().introspect;
+const callsFor = (credentialId: string) => f.ensureCalls.filter((c) => c.credentialId === credentialId);
+
+async function errorOf(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+describe('sessions', () => {
+  it('logs in with XOAUTH2 once and reuses the session for later calls', async () => {
+    const { credentialId, email } = await f.tokens.seedCredential();
+    const imap = f.imap();
+    await imap.listMailboxes(credentialId);
+    await imap.listMessages(credentialId, parseListMessagesParams({}));
+    await imap.listMailboxes(credentialId);
+    expect(imap.stats().opened).toBe(1);
+    expect(f.dovecot.loginCount(email)).toBe(1);
+    expect(callsFor(credentialId)).toHaveLength(1);
+  });
+
+  it('closes sessions left idle, and opens a new one on the next call', async () => {
+    const { credentialId } = await f.tokens.seedCredential();
+    const imap = f.imap({ idleMs: 150 });
+    await imap.listMailboxes(credentialId);
+    expect(imap.stats().open[credentialId]).toBe(1);
+    await waitFor(() => imap.stats().open[credentialId] === undefined, { timeoutMs: 3_000, what: 'idle close' });
+    await imap.listMailboxes(credentialId);
+    expect(imap.stats().opened).toBe(2);
+  });
+
+  it('opens at most two sessions per mailbox however many requests run at once', async () => {
+    const { credentialId, email } = await f.tokens.seedCredential();
+    for (let i = 0; i < 5; i++) await f.dovecot.save(email, buildEml({ subject: `n${i}` }));
+    const imap = f.imap();
+    const pages = await Promise.all(Array.from({ length: 12 }, () => imap.listMessages(credentialId, parseListMessagesParams({ limit: 2 }))));
+    expect(pages.every((p) => p.messages.length === 2)).toBe(true);
+    expect(imap.stats().opened).toBeLessThanOrEqual(2);
+    expect(imap.stats().open[credentialId]).toBeLessThanOrEqual(2);
+  });
+
+  it('closeSessionsFor logs the mailbox out; the next call logs in again', async () => {
+    const { credentialId } = await f.tokens.seedCredential();
+    const imap = f.imap();
+    await imap.listMailboxes(credentialId);
+    await imap.closeSessionsFor(credentialId);
+    expect(imap.stats().open[credentialId]).toBeUndefined();
+    await imap.listMailboxes(credentialId);
+    expect(imap.stats().opened).toBe(2);
+  });
+
+  it('reopens a session the server ended (BYE) on next use, without an error', async () => {
+    const { credentialId, email } = await f.tokens.seedCredential();
+    const imap = f.imap();
+    await imap.listMailboxes(credentialId);
+    await f.dovecot.kick(email);
+    await waitFor(() => imap.stats().open[credentialId] === undefined, { timeoutMs: 3_000, what: 'session to close' });
+    const boxes = await imap.listMailboxes(credentialId);
+    expect(boxes[0]?.path).toBe('INBOX');
+    expect(imap.stats().opened).toBe(2);
+  });
+
+  it('retries once on a new session when a reused one turns out to be dead', async () => {
+    const { credentialId } = await f.tokens.seedCredential();
+    const imap = f.imap();
+    await imap.listMailboxes(credentialId);
+    let attempts = 0;
+    const result = await imap.withSession(credentialId, async (client) => {
+      attempts += 1;
+      // First attempt: the pooled connection dies under the command, as when the server dropped
+      // it a moment ago and the close had not been seen yet.
+      if (attempts === 1) client.close();
+      return client.list();
+    });
+    expect(result.length).toBeGreaterThan(0);
+    expect(attempts).toBe(2);
+    expect(imap.stats().opened).toBe(2);
+  });
+});
+
+describe('rejected XOAUTH2 login', () => {
+  it('refreshes exactly once and retries the login once', async () => {
+    const { credentialId, email } = await f.tokens.seedCredential();
+    const imap = f.imap();
+    await imap.listMailboxes(credentialId); // token minted, cached, session open
+    await imap.closeSessionsFor(credentialId);
+    // The server stops accepting the token the token layer still considers fresh.
+    f.tokens.emulator.expireAccessTokens(email);
+    const refreshesBefore = refreshes();
+    const introspectionsBefore = introspections();
+    const callsBefore = callsFor(credentialId).length;
+
+    const boxes = await imap.listMailboxes(credentialId);
+    expect(boxes[0]?.path).toBe('INBOX');
+    expect(refreshes() - refreshesBefore).toBe(1);
+    expect(introspections() - introspectionsBefore).toBe(2); // rejected login + retried login
+    const calls = callsFor(credentialId).slice(callsBefore);
+    expect(calls.map((c) => c.rejected)).toEqual([false, true]);
+  });
+
+  it('reports upstream_unavailable when the refreshed token is rejected too (no loop)', async () => {
+    const { credentialId } = await f.tokens.seedCredential();
+    let calls = 0;
+    const imap = f.imap({
+      ensureFreshToken: async () => {
+        calls += 1;
+        return { accessToken: `not-a-real-token-${calls}`, expiresAt: Date.now() + 3_600_000 };
+      },
+    });
+    const error = await errorOf(imap.listMailboxes(credentialId));
+    expect(error.code).toBe('upstream_unavailable');
+    expect(calls).toBe(2);
+  });
+
+  it('reports needs_reauth when the grant was revoked', async () => {
+    const { credentialId, email } = await f.tokens.seedCredential();
+    const imap = f.imap();
+    await imap.listMailboxes(credentialId);
+    await imap.closeSessionsFor(credentialId);
+    f.tokens.emulator.expireAccessTokens(email);
+    f.tokens.emulator.revokeGrants(email);
+
+    const error = await errorOf(imap.listMailboxes(credentialId));
+    expect(error.code).toBe('needs_reauth');
+    const row = await f.tokens.database.db.mailCredential.findUniqueOrThrow({ where: { id: credentialId } });
+    expect(row.status).toBe('needs_reauth');
+    // Stopped: the next call does not try the identity platform again.
+    const before = refreshes();
+    expect((await errorOf(imap.listMailboxes(credentialId))).code).toBe('needs_reauth');
+    expect(refreshes()).toBe(before);
+  });
+
+  it('reports upstream_unavailable when the IMAP server is unreachable', async () => {
+    const { credentialId } = await f.tokens.seedCredential();
+    const imap = f.imap({ oauthEndpoint: { host: '127.0.0.1', port: 1, secure: false } });
+    expect((await errorOf(imap.listMailboxes(credentialId))).code).toBe('upstream_unavailable');
+  });
+
+  it('is not_found for a credential that does not exist', async () => {
+    const imap = f.imap();
+    expect((await errorOf(imap.listMailboxes('no-such-credential'))).code).toBe('not_found');
+  });
+});

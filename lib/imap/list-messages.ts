@@ -23,7 +23,8 @@ function toSummary(m: FetchMessageObject): MessageSummary {
     from: toAddress(m.envelope?.from?.[0]),
     to: toAddressList(m.envelope?.to),
     date: toIsoDate(m.envelope?.date, m.internalDate),
-    flags: [...(m.flags ?? [])].sort(),
+    // \Recent belongs to one IMAP session, not to the message: meaningless across requests.
+    flags: [...(m.flags ?? [])].filter((flag) => flag !== '\\Recent').sort(),
     size: m.size ?? 0,
   };
 }

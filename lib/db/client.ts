@@ -1,6 +1,7 @@
 // Opening the database: PostgreSQL through @prisma/adapter-pg when a URL is configured, otherwise
 // an embedded PGlite database that migrates itself on open (single instance by design).
 import path from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { getEnv } from '../env';
@@ -56,7 +57,19 @@ function openPostgres(url: string, max: number): Promise<Db> {
 }
 
 async function openEmbedded(dir: string | undefined, migrationsDir: string | undefined): Promise<Db> {
-  const { pglite, close } = await openPglite(dir);
+  const opened = await openPglite(dir);
+  const db = await createDbOnPglite({ ...opened, migrationsDir });
+  log.info({ kind: 'pglite', dataDir: dir ?? 'memory' }, 'embedded database opened');
+  return db;
+}
+
+/** Migrates an open PGlite and puts a client on it; `close` is how to release the PGlite. */
+export async function createDbOnPglite(options: {
+  pglite: PGlite;
+  close: () => Promise<void>;
+  migrationsDir?: string;
+}): Promise<Db> {
+  const { pglite, close, migrationsDir } = options;
   try {
     const { applied } = await migrate({ pglite }, { migrationsDir });
     if (applied.length > 0) log.info({ applied }, 'embedded database migrated');
@@ -65,7 +78,6 @@ async function openEmbedded(dir: string | undefined, migrationsDir: string | und
     throw error;
   }
   const db = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
-  log.info({ kind: 'pglite', dataDir: dir ?? 'memory' }, 'embedded database opened');
   return {
     db,
     kind: 'pglite',

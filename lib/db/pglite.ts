@@ -6,6 +6,11 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 
+// Lock files this process holds. A lock naming our own pid that is not in here was left by an
+// earlier process that had the same pid (containers restart as pid 1): stale, not in use.
+const registry = globalThis as typeof globalThis & { __mailbridgePgliteLocks?: Set<string> };
+const held = (registry.__mailbridgePgliteLocks ??= new Set<string>());
+
 export interface OpenPglite {
   pglite: PGlite;
   close(): Promise<void>;
@@ -29,14 +34,19 @@ export async function openPglite(dir: string | undefined): Promise<OpenPglite> {
           // Without this the PGlite instance keeps the process alive.
           await pglite.close();
         } finally {
-          rmSync(lockPath, { force: true });
+          releaseLock(lockPath);
         }
       },
     };
   } catch (error) {
-    rmSync(lockPath, { force: true });
+    releaseLock(lockPath);
     throw error;
   }
+}
+
+function releaseLock(lockPath: string): void {
+  held.delete(lockPath);
+  rmSync(lockPath, { force: true });
 }
 
 function acquireLock(lockPath: string, retried = false): void {
@@ -44,10 +54,12 @@ function acquireLock(lockPath: string, retried = false): void {
     const fd = openSync(lockPath, 'wx');
     writeSync(fd, String(process.pid));
     closeSync(fd);
+    held.add(lockPath);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || retried) throw error;
     const owner = Number(readFileSync(lockPath, 'utf8').trim());
-    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+    const ours = owner === process.pid;
+    if ((ours && held.has(lockPath)) || (!ours && Number.isInteger(owner) && owner > 0 && isAlive(owner))) {
       throw new Error(
         `The embedded database in ${path.dirname(lockPath)} is in use by process ${owner}; ` +
           'stop it first (or set DATABASE_URL to use PostgreSQL).',

@@ -2,7 +2,8 @@
 // auth), or an in-memory PGlite. Both migrated with the project's runner.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createDb } from '@/lib/db/client';
+import { PGlite } from '@electric-sql/pglite';
+import { createDb, createDbOnPglite } from '@/lib/db/client';
 import { migrate } from '@/lib/db/migrate';
 import type { PrismaClient } from '@/lib/db';
 
@@ -64,7 +65,38 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   };
 }
 
-export async function createTestPglite(): Promise<{ db: PrismaClient; close(): Promise<void> }> {
-  const { db, close } = await createDb({ inMemory: true });
-  return { db, close };
+// Starting PGlite from scratch costs ~2.5 s (initdb); loading a dump of an already migrated one
+// ~0.5 s. One template per test process, built on first use.
+let template: Promise<Blob> | undefined;
+
+async function migratedTemplate(): Promise<Blob> {
+  const pglite = await createEmptyPglite();
+  try {
+    await migrate({ pglite });
+    return await pglite.dumpDataDir('none');
+  } finally {
+    await pglite.close();
+  }
+}
+
+let emptyTemplate: Promise<Blob> | undefined;
+
+/** An in-memory PGlite with nothing in it (not migrated); the caller closes it. */
+export async function createEmptyPglite(): Promise<PGlite> {
+  emptyTemplate ??= PGlite.create().then(async (pglite) => {
+    try {
+      return await pglite.dumpDataDir('none');
+    } finally {
+      await pglite.close();
+    }
+  });
+  return PGlite.create({ loadDataDir: await emptyTemplate });
+}
+
+/** An in-memory, migrated PGlite-backed client. Remember: PGlite runs one transaction at a time. */
+export async function createTestPglite(): Promise<{ db: PrismaClient; pglite: PGlite; close(): Promise<void> }> {
+  template ??= migratedTemplate();
+  const pglite = await PGlite.create({ loadDataDir: await template });
+  const { db, close } = await createDbOnPglite({ pglite, close: () => pglite.close() });
+  return { db, pglite, close };
 }

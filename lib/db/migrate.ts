@@ -42,6 +42,8 @@ export type MigrationTarget = { url: string } | { pglite: PGlite };
 
 export interface MigrateOptions {
   migrationsDir?: string;
+  /** How long to wait for another runner's lock on PostgreSQL before giving up. */
+  lockTimeoutMs?: number;
 }
 
 export interface MigrateResult {
@@ -61,14 +63,32 @@ export async function migrate(target: MigrationTarget, options: MigrateOptions =
   await client.connect();
   try {
     const session = pgSession(client);
-    await session.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);
+    await acquireAdvisoryLock(session, options.lockTimeoutMs ?? 60_000);
     try {
       return await applyPending(session, migrations);
     } finally {
-      await session.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK_KEY]);
+      // Best effort: ending the session releases the lock anyway.
+      await session.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK_KEY]).catch(() => undefined);
     }
   } finally {
     await client.end();
+  }
+}
+
+async function acquireAdvisoryLock(session: Session, timeoutMs: number): Promise<void> {
+  // lock_timeout bounds advisory lock waits too; reset so it does not apply to the migrations.
+  await session.exec(`SET lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
+  try {
+    await session.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_KEY]);
+  } catch (error) {
+    if ((error as { code?: string }).code === '55P03') {
+      throw new MigrationError(`Another migration run has held the migration lock for over ${timeoutMs} ms`, {
+        cause: error,
+      });
+    }
+    throw error;
+  } finally {
+    await session.exec('RESET lock_timeout');
   }
 }
 

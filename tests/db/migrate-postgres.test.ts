@@ -6,11 +6,12 @@ import { createEmptyPostgresDatabase } from '../support/db';
 import { LATER, migrationsFolder } from './fixtures';
 import { runnerSuite, type RunnerTarget } from './runner-suite';
 
-async function openPostgres(): Promise<RunnerTarget> {
+async function openPostgres(): Promise<RunnerTarget & { url: string }> {
   const { url, drop } = await createEmptyPostgresDatabase();
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   return {
+    url,
     target: { url },
     rows: async <R>(sql: string) => (await client.query(sql)).rows as R[],
     close: async () => {
@@ -49,5 +50,15 @@ describe('migration runner on PostgreSQL', () => {
     );
     expect(counts).toHaveLength(names.length);
     expect(counts.every((c) => Number(c.n) === 1)).toBe(true);
+  });
+
+  test('gives up with a clear error when another runner holds the lock too long', async () => {
+    const db = await openPostgres();
+    cleanups.push(() => db.close());
+    const holder = new pg.Client({ connectionString: db.url });
+    await holder.connect();
+    cleanups.push(() => holder.end());
+    await holder.query('SELECT pg_advisory_lock(72707369)');
+    await expect(migrate(db.target, { lockTimeoutMs: 200 })).rejects.toThrow(/held the migration lock/);
   });
 });

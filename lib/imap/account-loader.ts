@@ -27,3 +27,14 @@ export function createAccountLoader(deps: { db: () => Promise<PrismaClient>; sec
     return account;
   };
 }
+
+/** Marks a password mailbox whose stored password the server refused: its owner must enter it again. */
+export function createPasswordRejectionRecorder(deps: { db: () => Promise<PrismaClient> }): (credentialId: string) => Promise<void> {
+  return async (credentialId) => {
+    const db = await deps.db();
+    await db.mailCredential.updateMany({
+      where: { id: credentialId, authType: 'password' },
+      data: { status: 'needs_reauth', lastError: 'password_rejected' },
+    });
+  };
+}

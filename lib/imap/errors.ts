@@ -43,6 +43,16 @@ export function isConnectionError(error: unknown): boolean {
   return (typeof f.code === 'string' && CONNECTION_CODES.has(f.code)) || f.responseStatus === 'BYE';
 }
 
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPROTO', 'ETHROTTLE', 'LockTimeout']);
+
+/** Raised by imapflow or the socket under it (as opposed to our own code, the database…). */
+export function isImapError(error: unknown): boolean {
+  const f = fields(error);
+  if (f.authenticationFailed !== undefined || f.responseStatus !== undefined || f.serverResponseCode !== undefined) return true;
+  if (typeof f.code !== 'string') return false;
+  return CONNECTION_CODES.has(f.code) || NETWORK_CODES.has(f.code) || f.code.startsWith('ERR_TLS') || f.code.startsWith('ERR_SSL') || f.code.startsWith('ParserError');
+}
+
 /**
  * Anything from IMAP that is not already an AppError becomes a 503: the server or the network is
  * failing, and the client may retry. Microsoft 365's throttling carries how long to wait.

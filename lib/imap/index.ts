@@ -13,7 +13,7 @@ export type {
   LoadImapAccount,
 } from './types';
 export { createImapService, type ImapService, type ImapServiceDeps } from './service';
-export { createAccountLoader } from './account-loader';
+export { createAccountLoader, createPasswordRejectionRecorder } from './account-loader';
 export { getImapService, shutdownImap } from './runtime';
 export {
   parseListMessagesParams,

@@ -5,7 +5,7 @@ import { getSecretBox } from '../crypto';
 import { getEnv } from '../env';
 import { childLogger } from '../log';
 import { ensureFreshToken } from '../tokens';
-import { createAccountLoader } from './account-loader';
+import { createAccountLoader, createPasswordRejectionRecorder } from './account-loader';
 import { createImapService, type ImapService } from './service';
 
 const globalForImap = globalThis as typeof globalThis & { __mailbridgeImap?: ImapService };
@@ -18,13 +18,7 @@ export function getImapService(): ImapService {
     ensureFreshToken,
     oauthEndpoint: { host: env.IMAP_HOST, port: env.IMAP_PORT, secure: env.IMAP_SECURE },
     log: childLogger('imap'),
-    onPasswordRejected: async (credentialId) => {
-      const db = await getDb();
-      await db.mailCredential.updateMany({
-        where: { id: credentialId, authType: 'password' },
-        data: { status: 'needs_reauth', lastError: 'password_rejected' },
-      });
-    },
+    onPasswordRejected: createPasswordRejectionRecorder({ db: getDb }),
   });
   globalForImap.__mailbridgeImap = service;
   return service;

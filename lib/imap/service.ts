@@ -4,7 +4,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import type { ClientTimeouts, Endpoint } from './client';
-import { toAppError } from './errors';
+import { isImapError, toAppError } from './errors';
 import { getMessage } from './get-message';
 import { listMailboxes } from './list-mailboxes';
 import { listMessages } from './list-messages';
@@ -66,7 +66,9 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     try {
       return await pool.use(credentialId, fn);
     } catch (error) {
-      throw toAppError(error);
+      // IMAP and network failures are the server's (503); anything else is ours and stays as
+      // it is, so it surfaces as a logged 500 rather than hiding behind "try again".
+      throw isImapError(error) ? toAppError(error) : error;
     }
   }
 

@@ -1,0 +1,53 @@
+// Shared by the mail verbs: finding a caller's own mailbox, and its public shape (SPEC §4).
+// Ownership is part of the query, so another user's mailbox is simply not found.
+import type { MailCredential, PrismaClient } from '../db';
+import { AppError } from '../errors';
+
+/**
+ * A disconnected mailbox keeps its row (OneDrive links may still point at it and show that it
+ * needs re-authorization) but loses its secrets and is marked with this code. Signing in to it
+ * again (storeGrant) clears the mark.
+ */
+export const DISCONNECTED = 'disconnected';
+
+// `lastError <> 'disconnected'` alone would also drop rows whose lastError is NULL (SQL).
+export const connectedWhere = { OR: [{ lastError: null }, { lastError: { not: DISCONNECTED } }] };
+
+export interface AccountSummary {
+  id: string;
+  email: string;
+  authType: 'oauth2' | 'password';
+  status: 'active' | 'needs_reauth' | 'error';
+  lastRefreshAt: string | null;
+}
+
+export const summarySelect = { id: true, email: true, authType: true, status: true, lastRefreshAt: true } as const;
+
+export function toAccountSummary(row: Pick<MailCredential, 'id' | 'email' | 'authType' | 'status' | 'lastRefreshAt'>): AccountSummary {
+  return {
+    id: row.id,
+    email: row.email,
+    authType: row.authType,
+    status: row.status,
+    lastRefreshAt: row.lastRefreshAt?.toISOString() ?? null,
+  };
+}
+
+/** The caller's connected mailbox, or not_found (also for another user's). */
+export async function findOwnedAccount(db: PrismaClient, options: { userId: string; accountId: string }) {
+  const { userId, accountId } = options;
+  if (typeof accountId !== 'string' || accountId.length === 0 || accountId.length > 100) throw new AppError('not_found', 'No such mailbox');
+  const row = await db.mailCredential.findFirst({
+    where: { id: accountId, userId, ...connectedWhere },
+    select: { id: true, status: true, authType: true },
+  });
+  if (!row) throw new AppError('not_found', 'No such mailbox');
+  return row;
+}
+
+/** The caller's mailbox, ready for IMAP: needs_reauth ones are refused without trying. */
+export async function findUsableAccount(db: PrismaClient, options: { userId: string; accountId: string }): Promise<string> {
+  const row = await findOwnedAccount(db, options);
+  if (row.status === 'needs_reauth') throw new AppError('needs_reauth', 'The mailbox must be reconnected by its owner');
+  return row.id;
+}

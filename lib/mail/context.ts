@@ -1,0 +1,20 @@
+// What the mail domain functions work with. Routes use the process-wide one (getMailContext);
+// tests pass their own database, IMAP service and keys.
+import type { PrismaClient } from '../db';
+import type { SecretBox } from '../crypto';
+import type { ImapService } from '../imap/service';
+
+export interface MailContext {
+  db: PrismaClient;
+  imap: Pick<ImapService, 'listMailboxes' | 'listMessages' | 'getMessage' | 'verifyPasswordLogin' | 'closeSessionsFor'>;
+  secrets: Pick<SecretBox, 'seal'>;
+  /** Drops a credential's cached access tokens (the cache, not the database). */
+  forgetCachedTokens(credentialId: string): Promise<void>;
+}
+
+export async function resolveContext(ctx: MailContext | undefined): Promise<MailContext> {
+  if (ctx) return ctx;
+  // Imported lazily so tests that bring a context never load the process-wide wiring.
+  const { getMailContext } = await import('./runtime');
+  return getMailContext();
+}

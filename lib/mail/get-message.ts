@@ -1,0 +1,14 @@
+import { parseGetMessageParams, type RawGetMessageParams } from '../imap/params';
+import type { MessageDetail } from '../imap/types';
+import { resolveContext, type MailContext } from './context';
+import { findUsableAccount } from './accounts';
+
+/** One message, parsed, with sanitized HTML; `uid` and `mailbox` as the route gives them. */
+export async function getMessage(
+  options: RawGetMessageParams & { userId: string; accountId: string; ctx?: MailContext },
+): Promise<MessageDetail> {
+  const params = parseGetMessageParams(options);
+  const ctx = await resolveContext(options.ctx);
+  const credentialId = await findUsableAccount(ctx.db, options);
+  return ctx.imap.getMessage(credentialId, params);
+}

@@ -1,0 +1,11 @@
+// The mail domain: one verb per file, each taking one options object with the caller's userId
+// (ownership is part of every query). `ctx` defaults to the process-wide context.
+export { listAccounts } from './list-accounts';
+export { addPasswordAccount, passwordAccountSchema, type PasswordAccountInput } from './add-password-account';
+export { disconnectAccount } from './disconnect-account';
+export { listMailboxes } from './list-mailboxes';
+export { listMessages } from './list-messages';
+export { getMessage } from './get-message';
+export type { AccountSummary } from './accounts';
+export type { MailContext } from './context';
+export { getMailContext } from './runtime';

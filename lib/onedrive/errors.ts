@@ -1,0 +1,55 @@
+// Failures of Graph calls, structured so the sync branches on fields, never on message text.
+// Messages carry no URL: delta links hold tokens and download URLs are pre-authenticated.
+
+export class GraphError extends Error {
+  constructor(
+    readonly status: number,
+    /** Graph's error code ("itemNotFound", "accessDenied"…), or "network" / "timeout". */
+    readonly code: string,
+    /** Milliseconds the service asked us to wait, when it said. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(`Graph request failed: ${status === 0 ? code : `${status} ${code}`}`);
+    this.name = 'GraphError';
+  }
+
+  get transient(): boolean {
+    return this.status === 0 || this.status === 429 || this.status >= 500;
+  }
+}
+
+/** 410 on a delta link: start over from `location` (a fresh enumeration) and reconcile. */
+export class ResyncRequiredError extends Error {
+  constructor(readonly location: string | undefined) {
+    super('Graph requires a resync of the delta enumeration');
+    this.name = 'ResyncRequiredError';
+  }
+}
+
+/** The run's deadline arrived (or a wait would cross it): stop, keeping the checkpoint. */
+export class DeadlineReachedError extends Error {
+  constructor() {
+    super('Sync deadline reached');
+    this.name = 'DeadlineReachedError';
+  }
+}
+
+/** Another worker took the link over (our lease expired): stop without touching it. */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('Sync lease lost');
+    this.name = 'LeaseLostError';
+  }
+}
+
+export type DownloadFailure = 'expired' | 'gone' | 'transient' | 'fatal';
+
+export class DownloadError extends Error {
+  constructor(
+    readonly failure: DownloadFailure,
+    readonly status: number,
+  ) {
+    super(`Download failed: ${failure}${status ? ` (${status})` : ''}`);
+    this.name = 'DownloadError';
+  }
+}

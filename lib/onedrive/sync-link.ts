@@ -1,0 +1,299 @@
+// syncOneDriveLink: one incremental run of a knowledge base's OneDrive folder.
+//
+// The walk starts from the checkpoint (nextLink of an interrupted walk), else the stored deltaLink,
+// else the folder's initial delta. Each page is applied in one transaction together with the next
+// checkpoint, so an interruption anywhere resumes where it stopped. The walk's final deltaLink is
+// kept aside (pendingDeltaLink) until every download it covers has landed, then promoted. A 410
+// restarts the walk at Graph's Location and removes, at its end, whatever the re-walk did not see.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Cache } from '../cache/types';
+import { Prisma, type OneDriveLink, type PrismaClient } from '../db';
+import { getEnv } from '../env';
+import { childLogger } from '../log';
+import { planDeltaPage, subtreeRoots } from './apply-page';
+import { Downloader } from './downloads';
+import { DeadlineReachedError, GraphError, ResyncRequiredError } from './errors';
+import { GraphClient } from './graph-client';
+import { claimLink, Lease } from './lease';
+import { failureBackoffMs, judgeFailure, type SyncOutcome } from './outcome';
+import { unseenAfterResync } from './resync';
+import { applyPlan, loadDescendants, loadItems, removeItems, staleAfterResync } from './sync-store';
+import type { GetGraphToken, GraphDriveItem, StoredItem } from './types';
+
+export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024;
+
+export interface SyncOneDriveLinkOptions {
+  db: PrismaClient;
+  linkId: string;
+  /** The token layer: ensureFreshToken(credentialId, 'graph', opts). */
+  getGraphToken: GetGraphToken;
+  cache: Cache;
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  logger?: Logger;
+  /** Files larger than this are recorded as skipped, never downloaded. */
+  maxFileBytes?: number;
+  /** Epoch ms: stop cleanly (checkpoint kept) once reached. */
+  deadline?: number;
+  /** MICROSOFT_GRAPH_URL by default. */
+  graphUrl?: string;
+  fetch?: typeof fetch;
+  leaseMs?: number;
+  downloadConcurrency?: number;
+}
+
+export interface SyncResult {
+  outcome: SyncOutcome;
+  /** Work is left for another run (deadline reached). */
+  more: boolean;
+  pages: number;
+  graphRequests: number;
+  downloads: number;
+  written: number;
+  removed: number;
+  skipped: number;
+  /** Short code when the run failed (never upstream text). */
+  error?: string;
+}
+
+const MAX_RESYNCS_PER_RUN = 2;
+
+/** Carried delta items are checkpointed without their download URLs (secrets, and short-lived). */
+function checkpointItems(items: GraphDriveItem[]): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  if (items.length === 0) return Prisma.DbNull;
+  return items.map(({ '@microsoft.graph.downloadUrl': _url, ...rest }) => rest) as unknown as Prisma.InputJsonValue;
+}
+
+function carriedItems(value: Prisma.JsonValue | null): GraphDriveItem[] {
+  return Array.isArray(value) ? (value as unknown as GraphDriveItem[]) : [];
+}
+
+class SyncRun {
+  readonly result: SyncResult = { outcome: 'synced', more: false, pages: 0, graphRequests: 0, downloads: 0, written: 0, removed: 0, skipped: 0 };
+  private readonly downloader: Downloader;
+
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly link: OneDriveLink,
+    private readonly graph: GraphClient,
+    private readonly lease: Lease,
+    private readonly options: { maxFileBytes: number; deadline?: number; clock: () => number; logger: Logger; downloadConcurrency: number },
+  ) {
+    this.downloader = new Downloader({
+      db,
+      graph,
+      lease,
+      knowledgeBaseId: link.knowledgeBaseId,
+      driveId: link.driveId,
+      maxFileBytes: options.maxFileBytes,
+      concurrency: options.downloadConcurrency,
+      clock: options.clock,
+      deadline: options.deadline,
+      logger: options.logger,
+    });
+  }
+
+  async execute(): Promise<void> {
+    const { link, graph } = this;
+    // Rows an interrupted run left pending belong to links already checkpointed: finish them first.
+    await this.downloader.drainPending();
+    if (link.pendingDeltaLink !== null) {
+      await this.promote(link.pendingDeltaLink);
+      return;
+    }
+
+    let url = link.nextLink ?? link.deltaLink ?? graph.initialDeltaUrl(link.driveId, link.folderId);
+    let carry = carriedItems(link.pendingItems);
+    let resyncing = link.resyncing;
+    let generation = link.resyncGeneration;
+    let resyncs = 0;
+
+    for (;;) {
+      if (this.options.deadline !== undefined && this.options.clock() >= this.options.deadline) throw new DeadlineReachedError();
+      let page;
+      try {
+        page = await graph.deltaPage(url);
+      } catch (error) {
+        if (!(error instanceof ResyncRequiredError)) throw error;
+        if (++resyncs > MAX_RESYNCS_PER_RUN) throw new GraphError(410, 'resync_loop');
+        this.options.logger.warn({ generation: generation + 1 }, 'delta link no longer valid, re-walking the folder');
+        url = error.location ?? graph.initialDeltaUrl(link.driveId, link.folderId);
+        carry = [];
+        resyncing = true;
+        generation++;
+        const restart = url;
+        await this.db.$transaction(async (tx) => {
+          await this.lease.check(tx);
+          await tx.oneDriveLink.update({
+            where: { id: link.id },
+            data: { nextLink: restart, pendingItems: Prisma.DbNull, pendingDeltaLink: null, resyncing: true, resyncGeneration: generation },
+          });
+        });
+        continue;
+      }
+
+      this.result.pages++;
+      const final = page.deltaLink !== undefined;
+      const items = [...carry, ...page.items];
+      const stored = await this.loadStored(items);
+      const plan = planDeltaPage({ rootId: link.folderId, stored, items, final, maxFileBytes: this.options.maxFileBytes });
+      if (plan.rootDeleted) throw new GraphError(404, 'itemNotFound');
+
+      const gen = resyncing ? generation : null;
+      await this.db.$transaction(
+        async (tx) => {
+          await this.lease.check(tx);
+          const { removed } = await applyPlan(tx, { knowledgeBaseId: link.knowledgeBaseId, plan, stored, generation: gen });
+          this.result.removed += removed;
+          if (final && gen !== null) {
+            const unseen = unseenAfterResync(await staleAfterResync(tx, link.knowledgeBaseId), gen);
+            this.result.removed += await removeItems(tx, link.knowledgeBaseId, unseen);
+          }
+          await tx.oneDriveLink.update({
+            where: { id: link.id },
+            data: final
+              ? { nextLink: null, pendingItems: Prisma.DbNull, pendingDeltaLink: page.deltaLink!, resyncing: false }
+              : { nextLink: page.nextLink!, pendingItems: checkpointItems(plan.carry) },
+          });
+        },
+        { timeout: 60_000 },
+      );
+      this.result.written += plan.writes.length;
+      this.result.skipped += plan.writes.filter((w) => w.state === 'skipped' && stored.get(w.itemId)?.state !== 'skipped').length;
+
+      await this.downloader.run(plan.downloads);
+      if (final) {
+        await this.downloader.drainPending();
+        await this.promote(page.deltaLink!);
+        return;
+      }
+      carry = plan.carry;
+      url = page.nextLink!;
+    }
+  }
+
+  /** Stored rows the page can touch: its items, their parents, and subtrees of moved folders. */
+  private async loadStored(items: GraphDriveItem[]): Promise<Map<string, StoredItem>> {
+    const kb = this.link.knowledgeBaseId;
+    const ids = new Set<string>();
+    for (const item of items) {
+      ids.add(item.id);
+      if (item.parentReference?.id) ids.add(item.parentReference.id);
+    }
+    const stored = new Map((await loadItems(this.db, kb, [...ids])).map((r) => [r.itemId, r]));
+    for (const row of await loadDescendants(this.db, kb, subtreeRoots(stored, items))) stored.set(row.itemId, row);
+    return stored;
+  }
+
+  /** The deltaLink becomes the cursor only once nothing it covers is still pending. */
+  private async promote(deltaLink: string): Promise<void> {
+    const { link } = this;
+    await this.db.$transaction(async (tx) => {
+      await this.lease.check(tx);
+      const pending = await tx.knowledgeFile.count({ where: { knowledgeBaseId: link.knowledgeBaseId, downloadPending: true } });
+      if (pending > 0) throw new GraphError(0, 'downloads_pending');
+      await tx.oneDriveLink.update({ where: { id: link.id }, data: { deltaLink, pendingDeltaLink: null, nextLink: null } });
+    });
+  }
+
+  countsFromClients(): void {
+    this.result.graphRequests = this.graph.counts.requests;
+    this.result.downloads = this.downloader.counts.stored;
+    this.result.skipped += this.downloader.counts.skipped;
+    this.result.removed += this.downloader.counts.removed;
+  }
+}
+
+export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promise<SyncResult> {
+  const { db, linkId } = options;
+  const clock = options.clock ?? Date.now;
+  const logger = (options.logger ?? childLogger('onedrive')).child({ linkId });
+  const started = clock();
+  const owner = randomUUID();
+  const leaseMs = options.leaseMs ?? 5 * 60_000;
+
+  const claim = await claimLink(db, { linkId, owner, now: clock(), leaseMs });
+  if (claim.kind !== 'claimed') {
+    logger.info({ outcome: claim.kind }, 'onedrive sync not started');
+    return { outcome: claim.kind, more: false, pages: 0, graphRequests: 0, downloads: 0, written: 0, removed: 0, skipped: 0 };
+  }
+  const link = claim.link;
+  const graph = new GraphClient({
+    baseUrl: options.graphUrl ?? getEnv().MICROSOFT_GRAPH_URL,
+    getToken: options.getGraphToken,
+    cache: options.cache,
+    // Graph throttles per user and app: every link of the same account shares one window.
+    throttleKey: `onedrive:throttle:${link.credentialId}`,
+    clock,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.random ? { random: options.random } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+    logger,
+  });
+  const lease = new Lease(db, link.id, owner, leaseMs, clock);
+  const run = new SyncRun(db, link, graph, lease, {
+    maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    deadline: options.deadline,
+    clock,
+    logger,
+    downloadConcurrency: options.downloadConcurrency ?? 4,
+  });
+
+  const result = run.result;
+  try {
+    await run.execute();
+    const now = clock();
+    await lease.release({
+      status: 'idle',
+      error: null,
+      failureCount: 0,
+      lastSyncAt: new Date(now),
+      nextSyncAt: new Date(now + link.intervalMinutes * 60_000),
+    });
+  } catch (error) {
+    const verdict = judgeFailure(error);
+    result.outcome = verdict.outcome;
+    if (verdict.outcome !== 'partial') result.error = verdict.code;
+    if (verdict.code === 'internal') logger.error({ err: error }, 'onedrive sync failed unexpectedly');
+    const now = clock();
+    try {
+      if (verdict.outcome === 'partial') {
+        // Due again at once: the next run (the cron's, usually) resumes from the checkpoint.
+        result.more = true;
+        await lease.release({ status: 'idle', nextSyncAt: new Date(now) });
+      } else if (verdict.outcome === 'needs_reauth') {
+        await lease.release({ status: 'needs_reauth', error: verdict.message });
+      } else if (verdict.outcome === 'error') {
+        const failures = link.failureCount + 1;
+        await lease.release({
+          status: 'error',
+          error: verdict.message,
+          failureCount: failures,
+          nextSyncAt: new Date(now + failureBackoffMs(failures, link.intervalMinutes, verdict.retryAfterMs)),
+        });
+      }
+    } catch (releaseError) {
+      logger.error({ err: releaseError }, 'could not record the sync outcome');
+    }
+  }
+  run.countsFromClients();
+  logger.info(
+    {
+      outcome: result.outcome,
+      ...(result.error ? { error: result.error } : {}),
+      more: result.more,
+      pages: result.pages,
+      graphRequests: result.graphRequests,
+      downloads: result.downloads,
+      written: result.written,
+      removed: result.removed,
+      skipped: result.skipped,
+      durationMs: clock() - started,
+    },
+    'onedrive sync finished',
+  );
+  return result;
+}

@@ -60,6 +60,7 @@ interface Want {
   /** The token must outlive this (at least the refresh skew). */
   validityMs: number;
   refreshedSince: number | undefined;
+  strict: boolean;
 }
 const POLL_MS = 40;
 const APP_FAILURE_PAUSE_MS = 60_000;
@@ -97,12 +98,13 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       rejected: options.rejectedToken,
       validityMs: Math.max(skewMs, (options.minValiditySeconds ?? 0) * 1000),
       refreshedSince: options.refreshedSince,
+      strict: options.strict ?? false,
     };
     const hit = await cached.get(credentialId, resource);
     // The cache cannot tell when the credential was last refreshed; such callers ask the database.
     if (hit && want.refreshedSince === undefined && tokenSatisfies(hit, want)) return hit;
     if (hit && want.rejected !== undefined && hit.accessToken === want.rejected) await cached.delete(credentialId, resource);
-    const flightKey = [credentialId, resource, want.rejected ?? '', want.validityMs, want.refreshedSince ?? ''].join(':');
+    const flightKey = [credentialId, resource, want.rejected ?? '', want.validityMs, want.refreshedSince ?? '', want.strict].join(':');
     return flights.run(flightKey, () => loadOrRefresh(credentialId, resource, want));
   }
 
@@ -126,14 +128,14 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         return state.accessToken;
       }
       if (state.nextRetryAt !== null && state.nextRetryAt > clock()) {
-        return usableOrThrow(state, want.rejected, {
+        return usableOrThrow(state, want, {
           kind: 'transient',
           code: 'backoff',
           retryAfterSeconds: Math.ceil((state.nextRetryAt - clock()) / 1000),
         });
       }
       if (appPausedUntil > clock()) {
-        return usableOrThrow(state, want.rejected, { kind: 'app', code: 'app_paused' });
+        return usableOrThrow(state, want, { kind: 'app', code: 'app_paused' });
       }
       if (await store.acquireLease(credentialId, owner, clock(), leaseMs)) {
         try {
@@ -153,7 +155,6 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   }
 
   async function refreshHoldingLease(credentialId: string, resource: TokenResource, want: Want): Promise<FreshToken> {
-    const rejected = want.rejected;
     // Re-read under the lease: another process may have finished a refresh just before.
     const state = await store.read(credentialId, resource);
     assertRefreshable(state);
@@ -215,7 +216,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
               'Microsoft rejected the app registration itself (client id/secret); refreshes paused',
             );
           }
-          return usableOrThrow(state, rejected, c);
+          return usableOrThrow(state, want, c);
         }
         attempt += 1;
         const delay = backoffDelayMs({
@@ -240,7 +241,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
             { credentialId, resource, outcome: 'failed', kind: c.kind, code: c.code, attempts: attempt, failureCount: failures },
             'token refresh failed; will retry later',
           );
-          return usableOrThrow(state, rejected, { ...c, retryAfterSeconds: Math.ceil((retryAt - clock()) / 1000) });
+          return usableOrThrow(state, want, { ...c, retryAfterSeconds: Math.ceil((retryAt - clock()) / 1000) });
         }
         await sleep(delay);
       }
@@ -253,10 +254,10 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     }
   }
 
-  /** A failing refresh still serves a token that has not actually expired. */
-  function usableOrThrow(state: CredentialTokenState, rejected: string | undefined, c: Classification): FreshToken {
+  /** A failing refresh still serves a token that has not actually expired (unless strict). */
+  function usableOrThrow(state: CredentialTokenState, want: Want, c: Classification): FreshToken {
     const current = state.accessToken;
-    if (current && current.accessToken !== rejected && current.expiresAt - USABLE_MARGIN_MS > clock()) return current;
+    if (!want.strict && current && current.accessToken !== want.rejected && current.expiresAt - USABLE_MARGIN_MS > clock()) return current;
     throw new RefreshFailedError(c, c.retryAfterSeconds);
   }
 

@@ -24,4 +24,9 @@ export interface EnsureFreshTokenOptions {
    * several runs race: whoever comes second finds a newer refresh and stops.
    */
   refreshedSince?: number;
+  /**
+   * Throw when the refresh asked for fails, instead of serving an older token that is still
+   * usable. Interactive callers want that token; the cron must count what actually happened.
+   */
+  strict?: boolean;
 }

@@ -34,6 +34,15 @@ const schema = z.object({
   IMAP_SECURE: bool.default(true),
   TOKEN_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(0).default(300),
   CRON_SECRET: optionalString,
+  /** Cron: warm cached access tokens that expire within this many seconds. */
+  CRON_WARM_WINDOW_SECONDS: z.coerce.number().int().min(0).max(1800).default(900),
+  /** Cron: exercise refresh tokens unused this many days (Microsoft's cliff is 90). */
+  CRON_IDLE_DAYS: z.coerce.number().int().min(1).max(89).default(30),
+  /** Cron: report credentials whose refresh token has gone unused this many days. */
+  CRON_NEAR_EXPIRY_DAYS: z.coerce.number().int().min(1).max(90).default(80),
+  CRON_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
+  /** Cron: stop starting work after this long (further capped by the route's maxDuration). */
+  CRON_BUDGET_SECONDS: z.coerce.number().int().min(1).default(40),
   /** Development sandbox: no Microsoft settings → the project's emulator stands in. */
   SANDBOX: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,0 +1,91 @@
+// Claims credentials due for proactive refresh, so overlapping or concurrent cron runs never
+// work on the same one: the inner SELECT locks candidate rows with SKIP LOCKED (a concurrent
+// claimer passes over them instead of waiting), the UPDATE stamps this run's lease on them, and a
+// row a concurrent run already leased fails the re-checked lease condition.
+import { Prisma, type PrismaClient } from '../db';
+import type { TokenResource } from '../tokens';
+import { sqlEpochMs, sqlInstant } from './sql-time';
+
+export interface ClaimedCredential {
+  id: string;
+  /** Resources whose stored access token expires before the warm horizon. */
+  warm: TokenResource[];
+  /** The refresh token has not been exercised since the idle cutoff. */
+  idle: boolean;
+  /** When the refresh token was last exercised (epoch ms), for the 90-day cliff. */
+  lastUsedAt: number;
+}
+
+export interface ClaimDueCredentialsOptions {
+  db: PrismaClient;
+  owner: string;
+  now: number;
+  limit: number;
+  leaseMs: number;
+  /** Access tokens expiring before this instant are warmed. */
+  warmBefore: number;
+  /** Refresh tokens last exercised before this instant are exercised. */
+  idleBefore: number;
+}
+
+interface Row {
+  id: string;
+  lastUsedAt: number;
+  idle: boolean;
+  warm: string[];
+}
+
+// A credential's refresh token was last exercised at its last refresh, else when it was stored.
+const LAST_USED = Prisma.sql`COALESCE(m."lastRefreshAt", m."refreshTokenIssuedAt", m."createdAt")`;
+
+export async function claimDueCredentials(options: ClaimDueCredentialsOptions): Promise<ClaimedCredential[]> {
+  const { db, owner, now, limit, leaseMs, warmBefore, idleBefore } = options;
+  if (limit <= 0) return [];
+  const rows = await db.$queryRaw<Row[]>`
+    WITH claimed AS (
+      UPDATE "MailCredential" AS c
+      SET "cronLeaseOwner" = ${owner}, "cronLeaseUntil" = ${sqlInstant(now + leaseMs)}
+      WHERE c.id IN (
+        SELECT m.id FROM "MailCredential" AS m
+        WHERE m."authType" = 'oauth2'
+          AND m.status = 'active'
+          AND m."refreshTokenSealed" IS NOT NULL
+          AND (m."nextRetryAt" IS NULL OR m."nextRetryAt" <= ${sqlInstant(now)})
+          AND (m."cronLeaseUntil" IS NULL OR m."cronLeaseUntil" < ${sqlInstant(now)})
+          AND (
+            ${LAST_USED} < ${sqlInstant(idleBefore)}
+            OR EXISTS (
+              SELECT 1 FROM "AccessToken" AS a
+              WHERE a."credentialId" = m.id AND a."expiresAt" < ${sqlInstant(warmBefore)}
+            )
+          )
+        -- Least recently refreshed first: nearest the 90-day cliff, and (one token lifetime for
+        -- all) the access tokens that expire first.
+        ORDER BY ${LAST_USED}, m.id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      )
+      RETURNING c.id, COALESCE(c."lastRefreshAt", c."refreshTokenIssuedAt", c."createdAt") AS "lastUsed"
+    )
+    SELECT
+      claimed.id,
+      ${sqlEpochMs(Prisma.sql`claimed."lastUsed"`)} AS "lastUsedAt",
+      claimed."lastUsed" < ${sqlInstant(idleBefore)} AS idle,
+      ARRAY(
+        SELECT a.resource FROM "AccessToken" AS a
+        WHERE a."credentialId" = claimed.id AND a."expiresAt" < ${sqlInstant(warmBefore)}
+        ORDER BY a.resource
+      ) AS warm
+    FROM claimed
+    ORDER BY claimed."lastUsed", claimed.id`;
+  return rows.map((row) => ({
+    id: row.id,
+    lastUsedAt: Number(row.lastUsedAt),
+    idle: row.idle,
+    warm: row.warm.filter(isTokenResource),
+  }));
+}
+
+function isTokenResource(value: string): value is TokenResource {
+  return value === 'imap' || value === 'graph';
+}

@@ -1,0 +1,51 @@
+// Proactive refresh of one claimed credential through the token layer, which already does the
+// single flight, the cross-process lease, compare-and-set and per-credential backoff. `strict`
+// makes a failed refresh throw even while an older token is still usable, so the outcome the cron
+// counts is what actually happened.
+import { AppError } from '../errors';
+import { RefreshFailedError, type TokenService } from '../tokens';
+import type { ClaimedCredential } from './claim-due-credentials';
+
+export type RefreshOutcome =
+  | { kind: 'refreshed' }
+  /** Transient or unknown: the token layer recorded backoff; the credential stays active. */
+  | { kind: 'failed'; code: string }
+  /** The grant is gone; the token layer marked the credential. */
+  | { kind: 'needs_reauth'; code: string }
+  /** The app registration itself is broken: every credential would fail alike. */
+  | { kind: 'app'; code: string };
+
+export interface RefreshCredentialOptions {
+  tokens: TokenService;
+  credential: ClaimedCredential;
+  warmWindowSeconds: number;
+  idleBefore: number;
+}
+
+export async function refreshCredential(options: RefreshCredentialOptions): Promise<RefreshOutcome> {
+  const { tokens, credential, warmWindowSeconds, idleBefore } = options;
+  try {
+    for (const resource of credential.warm) {
+      await tokens.ensureFreshToken(credential.id, resource, { minValiditySeconds: warmWindowSeconds, strict: true });
+    }
+    // A warm refresh has exercised the refresh token too; asking again would only re-read.
+    if (credential.idle && credential.warm.length === 0) {
+      await tokens.ensureFreshToken(credential.id, 'imap', { refreshedSince: idleBefore, strict: true });
+    }
+    return { kind: 'refreshed' };
+  } catch (error) {
+    return outcomeOf(error);
+  }
+}
+
+function outcomeOf(error: unknown): RefreshOutcome {
+  if (error instanceof RefreshFailedError) {
+    const { kind, code } = error.classification;
+    if (kind === 'reauth') return { kind: 'needs_reauth', code };
+    if (kind === 'app') return { kind: 'app', code };
+    return { kind: 'failed', code };
+  }
+  if (error instanceof AppError) return { kind: 'failed', code: error.code };
+  // By name only: library errors can echo protocol lines.
+  return { kind: 'failed', code: error instanceof Error ? error.name : 'unknown' };
+}

@@ -1,0 +1,30 @@
+// Wires a cron run to this process's database, cache, token layer, sync engine and settings.
+import { getCache } from '../cache';
+import { getDb } from '../db';
+import { getEnv } from '../env';
+import { childLogger } from '../log';
+import { syncOneDriveLink } from '../onedrive';
+import { getTokenService } from '../tokens';
+import { cronBudget } from './budget';
+import { runCron } from './run-cron';
+import type { CronSummary } from './types';
+
+const log = childLogger('cron');
+
+export async function runScheduledCron(input: { maxDurationSeconds: number }): Promise<CronSummary> {
+  const env = getEnv();
+  const { budgetMs, drainMs } = cronBudget({ maxDurationSeconds: input.maxDurationSeconds, budgetSeconds: env.CRON_BUDGET_SECONDS });
+  return runCron({
+    db: await getDb(),
+    tokens: await getTokenService(),
+    cache: getCache(),
+    logger: log,
+    syncLink: syncOneDriveLink,
+    budgetMs,
+    drainMs,
+    concurrency: env.CRON_CONCURRENCY,
+    warmWindowSeconds: env.CRON_WARM_WINDOW_SECONDS,
+    idleDays: env.CRON_IDLE_DAYS,
+    nearExpiryDays: env.CRON_NEAR_EXPIRY_DAYS,
+  });
+}

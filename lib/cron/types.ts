@@ -1,0 +1,24 @@
+// Shapes shared across the cron's parts.
+import type { NearExpiry } from './find-near-expiry';
+
+/** Set once by whichever item first finds the app registration broken; every phase checks it. */
+export interface StopSignal {
+  reason: 'app_failure' | null;
+  code?: string;
+}
+
+/** SPEC §4's summary, plus what operators need to read a run. */
+export interface CronSummary {
+  refreshed: number;
+  failed: number;
+  needsReauth: number;
+  syncs: { run: number; failed: number; more: number };
+  durationMs: number;
+  /** Due work was left: the budget ran out, or the run stopped. */
+  more: boolean;
+  /** Why the run stopped early, when it did. */
+  stoppedBy: 'app_failure' | null;
+  /** Items still running when the run returned; their leases expire. */
+  abandoned: number;
+  nearExpiry: NearExpiry;
+}

@@ -37,7 +37,7 @@ type ParamsOf<S> = S extends z.ZodType ? z.infer<S> : RawParams;
 
 /** A route for signed-in users: `userId` is the caller's; without a session → 401. */
 export function route<S extends z.ZodType | undefined = undefined>(options: Options<S>, handler: Handler<RouteContext<ParamsOf<S>>>): RouteHandler {
-  return wrap(options, async (base) => handler({ ...base, userId: await requireUserId() }));
+  return wrap(options, requireUserId, (base, userId) => handler({ ...base, userId }));
 }
 
 /** A route anyone may call (health, cron with its own bearer check). */
@@ -45,18 +45,24 @@ export function publicRoute<S extends z.ZodType | undefined = undefined>(
   options: Options<S>,
   handler: Handler<PublicRouteContext<ParamsOf<S>>>,
 ): RouteHandler {
-  return wrap(options, handler);
+  return wrap(options, async () => undefined, (base) => handler(base));
 }
 
-function wrap<S extends z.ZodType | undefined>(options: Options<S>, handler: Handler<PublicRouteContext<ParamsOf<S>>>): RouteHandler {
+function wrap<S extends z.ZodType | undefined, U>(
+  options: Options<S>,
+  authenticate: () => Promise<U>,
+  handler: (base: PublicRouteContext<ParamsOf<S>>, user: U) => Promise<Response> | Response,
+): RouteHandler {
   return async (request, context) => {
     const started = performance.now();
     const url = new URL(request.url);
     let response: Response;
     try {
+      // The session first: without one, every route answers 401 whatever else is wrong.
+      const user = await authenticate();
       const raw = (await context?.params) ?? {};
       const params = (options.params ? options.params.parse(raw) : raw) as ParamsOf<S>;
-      response = await handler({ request, url, params });
+      response = await handler({ request, url, params }, user);
     } catch (error) {
       // Only the path: query strings can carry authorization codes and state.
       response = errorResponse(error, { method: request.method, path: url.pathname });

@@ -29,7 +29,7 @@ function buildAuthOptions(): NextAuthOptions {
   return {
     ...(secret ? { secret } : {}),
     adapter: createAuthAdapter(),
-    providers: settings ? [microsoftProvider(settings)] : [],
+    providers: settings ? [microsoftProvider(settings, { linkByEmail: env.SANDBOX })] : [],
     session: { strategy: 'database' },
     pages: { signIn: '/signin', error: '/signin' },
     debug: false,

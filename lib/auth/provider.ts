@@ -19,9 +19,18 @@ interface CallbackChecks {
   code_verifier?: string;
 }
 
-export function microsoftProvider(settings: MicrosoftSettings): OAuthConfig<MicrosoftClaims> {
+export interface ProviderOptions {
+  /**
+   * Link a sign-in to an existing user with the same address. Only for the local sandbox: its
+   * emulator mints new object ids on every restart, and its users are not real people.
+   */
+  linkByEmail?: boolean;
+}
+
+export function microsoftProvider(settings: MicrosoftSettings, options: ProviderOptions = {}): OAuthConfig<MicrosoftClaims> {
   const identity = identityClientFor(settings);
   return {
+    ...(options.linkByEmail ? { allowDangerousEmailAccountLinking: true } : {}),
     id: MICROSOFT_PROVIDER_ID,
     name: 'Microsoft',
     type: 'oauth',

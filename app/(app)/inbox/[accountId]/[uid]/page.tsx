@@ -1,0 +1,109 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import type { MessageDetail } from '@/lib/imap';
+import { getMessage } from '@/lib/mail';
+import { formatAddress, formatAddresses, formatSize, withQuery } from '../../../../_components/format';
+import { LocalTime } from '../../../../_components/local-time';
+import { pageUserId } from '../../../../_components/page-user';
+import { attempt, Problem } from '../../../../_components/problem';
+
+export const metadata: Metadata = { title: 'Message' };
+
+type Params = Promise<{ accountId: string; uid: string }>;
+type Search = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function MessagePage({ params, searchParams }: { params: Params; searchParams: Search }) {
+  const userId = await pageUserId();
+  const [{ accountId, uid }, query] = await Promise.all([params, searchParams]);
+  const mailbox = typeof query.mailbox === 'string' && query.mailbox !== '' ? query.mailbox : 'INBOX';
+  const back = withQuery('/inbox', { account: accountId, mailbox });
+  const result = await attempt(() => getMessage({ userId, accountId, uid, mailbox }));
+  return (
+    <article className="card stack">
+      <Link href={back}>← Back to {mailbox === 'INBOX' ? 'Inbox' : mailbox}</Link>
+      {result.ok ? <Message message={result.value} /> : <Problem error={result.error} accountId={accountId} retryHref={withQuery(`/inbox/${accountId}/${uid}`, { mailbox })} />}
+    </article>
+  );
+}
+
+function Message({ message }: { message: MessageDetail }) {
+  return (
+    <>
+      <header className="message-header">
+        <h1>{message.subject || '(no subject)'}</h1>
+        <dl>
+          <dt>From</dt>
+          <dd>{formatAddress(message.from)}</dd>
+          {message.to.length > 0 ? (
+            <>
+              <dt>To</dt>
+              <dd>{formatAddresses(message.to)}</dd>
+            </>
+          ) : null}
+          {message.cc.length > 0 ? (
+            <>
+              <dt>Cc</dt>
+              <dd>{formatAddresses(message.cc)}</dd>
+            </>
+          ) : null}
+          {message.date ? (
+            <>
+              <dt>Date</dt>
+              <dd>
+                <LocalTime iso={message.date} />
+              </dd>
+            </>
+          ) : null}
+        </dl>
+      </header>
+      {message.attachments.length > 0 ? (
+        <section aria-labelledby="attachments-heading">
+          <h2 id="attachments-heading">Attachments</h2>
+          <ul className="attachments">
+            {message.attachments.map((a, i) => (
+              <li key={`${a.filename ?? 'attachment'}-${i}`}>
+                {a.filename ?? '(unnamed)'} <span className="muted">· {a.contentType} · {formatSize(a.size)}</span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <MessageBody message={message} />
+    </>
+  );
+}
+
+function MessageBody({ message }: { message: MessageDetail }) {
+  if (message.html) {
+    return (
+      <>
+        {/* Sanitized on the server, and still isolated: no scripts, no same-origin access; links open in a new tab. */}
+        <iframe
+          title="Message content"
+          className="message-body"
+          sandbox="allow-popups allow-popups-to-escape-sandbox"
+          referrerPolicy="no-referrer"
+          srcDoc={htmlDocument(message.html)}
+        />
+        {message.text ? (
+          <details>
+            <summary>Plain text version</summary>
+            <pre className="message-text">{message.text}</pre>
+          </details>
+        ) : null}
+      </>
+    );
+  }
+  return message.text ? <pre className="message-text">{message.text}</pre> : <p className="muted">This message has no text.</p>;
+}
+
+/** The sanitized HTML in a document whose CSP also blocks any remote load the sanitizer missed. */
+function htmlDocument(html: string): string {
+  return (
+    '<!doctype html><html><head><meta charset="utf-8">' +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; font-src data:">` +
+    '<base target="_blank">' +
+    '<style>body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:12px;color:#1b1c1f;background:#fff;overflow-wrap:anywhere}img{max-width:100%;height:auto}</style>' +
+    `</head><body>${html}</body></html>`
+  );
+}

@@ -1,0 +1,157 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import type { MailboxInfo, MessageSummary } from '@/lib/imap';
+import { listAccounts, listMailboxes, listMessages, type AccountSummary } from '@/lib/mail';
+import { displayName, withQuery } from '../../_components/format';
+import { LocalTime } from '../../_components/local-time';
+import { pageUserId } from '../../_components/page-user';
+import { attempt, Problem } from '../../_components/problem';
+
+export const metadata: Metadata = { title: 'Inbox' };
+
+const PAGE_SIZE = 25;
+
+type Search = Record<string, string | string[] | undefined>;
+const one = (v: string | string[] | undefined) => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export default async function InboxPage({ searchParams }: { searchParams: Promise<Search> }) {
+  const userId = await pageUserId();
+  const [accounts, query] = await Promise.all([listAccounts({ userId }), searchParams]);
+  if (accounts.length === 0) return <NoMailboxes />;
+  const wanted = one(query.account);
+  const account = wanted ? accounts.find((a) => a.id === wanted) : (accounts.find((a) => a.status === 'active') ?? accounts[0]);
+  if (!account) notFound();
+  const mailbox = one(query.mailbox) ?? 'INBOX';
+  const cursor = one(query.cursor);
+  const here = withQuery('/inbox', { account: account.id, mailbox, cursor });
+
+  const [folders, page] = await Promise.all([
+    attempt(() => listMailboxes({ userId, accountId: account.id })),
+    attempt(() => listMessages({ userId, accountId: account.id, mailbox, limit: PAGE_SIZE, cursor })),
+  ]);
+  const current = folders.ok ? folders.value.find((f) => f.path === mailbox) : undefined;
+
+  return (
+    <div>
+      <AccountSwitch accounts={accounts} current={account} />
+      <div className="mail-layout">
+        <aside aria-label="Folders" className="card">
+          {folders.ok ? <Folders folders={folders.value} accountId={account.id} current={mailbox} /> : <p className="muted">Folders unavailable.</p>}
+        </aside>
+        <section className="card" aria-labelledby="list-heading">
+          <h1 id="list-heading">
+            {current?.name ?? (mailbox === 'INBOX' ? 'Inbox' : mailbox)}
+            {current ? <span className="muted"> · {current.messages} messages</span> : null}
+          </h1>
+          {page.ok ? (
+            <MessageList messages={page.value.messages} accountId={account.id} mailbox={mailbox} />
+          ) : (
+            <Problem error={page.error} accountId={account.id} retryHref={here} />
+          )}
+          <nav className="pager" aria-label="Pages">
+            {cursor ? <Link href={withQuery('/inbox', { account: account.id, mailbox })}>← Newest</Link> : <span />}
+            {page.ok && page.value.nextCursor ? (
+              <Link href={withQuery('/inbox', { account: account.id, mailbox, cursor: page.value.nextCursor })} rel="next">
+                Older →
+              </Link>
+            ) : null}
+          </nav>
+        </section>
+      </div>
+    </div>
+  );
+}
+
+function NoMailboxes() {
+  return (
+    <div className="card stack">
+      <h1>No mailboxes connected</h1>
+      <p>Connect a Microsoft mailbox or add an IMAP mailbox to see your mail here.</p>
+      <Link className="button primary" href="/accounts">
+        Manage mailboxes
+      </Link>
+    </div>
+  );
+}
+
+function AccountSwitch({ accounts, current }: { accounts: AccountSummary[]; current: AccountSummary }) {
+  if (accounts.length < 2) {
+    return (
+      <p className="account-switch muted">
+        {current.email}
+        {current.status !== 'active' ? <span className={`badge ${current.status}`}>Needs attention</span> : null}
+      </p>
+    );
+  }
+  // A plain GET form: works from the keyboard and without JavaScript.
+  return (
+    <form className="account-switch" action="/inbox" method="get">
+      <label className="inline">
+        Mailbox
+        <select name="account" defaultValue={current.id}>
+          {accounts.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.email}
+              {a.status !== 'active' ? ' (needs attention)' : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="button">
+        Open
+      </button>
+    </form>
+  );
+}
+
+const SPECIAL_ORDER = ['\\Inbox', '\\Drafts', '\\Sent', '\\Archive', '\\Junk', '\\Trash'];
+
+function Folders({ folders, accountId, current }: { folders: MailboxInfo[]; accountId: string; current: string }) {
+  const rank = (f: MailboxInfo) => {
+    if (f.path.toUpperCase() === 'INBOX') return 0;
+    const i = f.specialUse ? SPECIAL_ORDER.indexOf(f.specialUse) : -1;
+    return i >= 0 ? i + 1 : SPECIAL_ORDER.length + 1;
+  };
+  const sorted = [...folders].sort((a, b) => rank(a) - rank(b) || a.path.localeCompare(b.path));
+  return (
+    <ul className="folders">
+      {sorted.map((f) => (
+        <li key={f.path}>
+          <Link href={withQuery('/inbox', { account: accountId, mailbox: f.path })} aria-current={f.path === current ? 'page' : undefined}>
+            <span>{f.path.toUpperCase() === 'INBOX' ? 'Inbox' : f.name}</span>
+            {f.unseen > 0 ? (
+              <span className="count">
+                {f.unseen}
+                <span className="visually-hidden"> unread</span>
+              </span>
+            ) : null}
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function MessageList({ messages, accountId, mailbox }: { messages: MessageSummary[]; accountId: string; mailbox: string }) {
+  if (messages.length === 0) return <p className="empty">No messages in this folder.</p>;
+  return (
+    <ol className="messages">
+      {messages.map((m) => {
+        const unseen = !m.flags.includes('\\Seen');
+        return (
+          <li key={m.uid}>
+            <Link href={withQuery(`/inbox/${encodeURIComponent(accountId)}/${m.uid}`, { mailbox })} className={unseen ? 'unseen' : undefined}>
+              <span className="from">{displayName(m.from)}</span>
+              <span className="subject">
+                {unseen ? <span className="visually-hidden">Unread: </span> : null}
+                {m.subject || '(no subject)'}
+              </span>
+              <LocalTime iso={m.date} style="short" />
+            </Link>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

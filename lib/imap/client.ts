@@ -42,8 +42,9 @@ export function createClient(options: { endpoint: Endpoint; auth: ClientAuth; lo
     host: endpoint.host,
     port: endpoint.port,
     secure: endpoint.secure,
-    // Cleartext on loopback (local test servers) is intended; elsewhere take STARTTLS when offered.
-    ...(!endpoint.secure && isLoopback(endpoint.host) ? { doSTARTTLS: false } : {}),
+    // Without implicit TLS, STARTTLS is required: credentials never cross a network in clear.
+    // Loopback (a local server, tests) is the one place cleartext is fine.
+    ...(endpoint.secure ? {} : { doSTARTTLS: !isLoopback(endpoint.host) }),
     auth,
     logger: quietLogger(log),
     clientInfo: { name: 'mailbridge' },

@@ -4,6 +4,7 @@ import { AppError } from '../errors';
 
 interface ImapErrorFields {
   code?: unknown;
+  tlsFailed?: unknown;
   authenticationFailed?: unknown;
   responseStatus?: unknown;
   serverResponseCode?: unknown;
@@ -19,6 +20,11 @@ export function isAuthenticationFailure(error: unknown): boolean {
 }
 
 /** The server answered NO to a command (as opposed to the connection failing). */
+/** TLS was required (no implicit TLS, not loopback) and the server could not provide it. */
+export function isTlsFailure(error: unknown): boolean {
+  return fields(error).tlsFailed === true;
+}
+
 export function isServerRefusal(error: unknown): boolean {
   return fields(error).responseStatus === 'NO';
 }
@@ -48,7 +54,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTU
 /** Raised by imapflow or the socket under it (as opposed to our own code, the database…). */
 export function isImapError(error: unknown): boolean {
   const f = fields(error);
-  if (f.authenticationFailed !== undefined || f.responseStatus !== undefined || f.serverResponseCode !== undefined) return true;
+  if (f.authenticationFailed !== undefined || f.tlsFailed !== undefined || f.responseStatus !== undefined || f.serverResponseCode !== undefined) return true;
   if (typeof f.code !== 'string') return false;
   return CONNECTION_CODES.has(f.code) || NETWORK_CODES.has(f.code) || f.code.startsWith('ERR_TLS') || f.code.startsWith('ERR_SSL') || f.code.startsWith('ParserError');
 }

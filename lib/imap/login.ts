@@ -6,7 +6,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import { createClient, type ClientTimeouts, type Endpoint, type ClientAuth } from './client';
-import { errorLabel, isAuthenticationFailure, toAppError } from './errors';
+import { errorLabel, isAuthenticationFailure, isTlsFailure, toAppError } from './errors';
 import type { EnsureFreshToken, ImapAccount, PasswordServer } from './types';
 
 export interface LoginDeps {
@@ -87,6 +87,9 @@ export async function verifyPasswordLogin(deps: Pick<LoginDeps, 'log' | 'timeout
   } catch (error) {
     if (isAuthenticationFailure(error)) {
       throw new AppError('invalid_request', 'The mail server rejected that username or password');
+    }
+    if (isTlsFailure(error)) {
+      throw new AppError('invalid_request', 'The mail server does not offer TLS (STARTTLS); passwords are never sent unencrypted');
     }
     const code = (error as { code?: unknown }).code;
     if (code === 'ENOTFOUND' || code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || (typeof code === 'string' && code.startsWith('ERR_TLS')) || code === 'ERR_SSL_WRONG_VERSION_NUMBER') {

@@ -178,7 +178,8 @@ function writePasswd(layout: Layout, user: string, password: string): void {
   writeFileSync(path.join(layout.passwd, name), `${name}:{PLAIN}${password}::::::\n`, { mode: 0o644 });
 }
 
-const running = new Set<ChildProcess>();
+/** Live masters and their temp dirs. */
+const running = new Map<ChildProcess, string>();
 let exitHookInstalled = false;
 
 function installExitHook() {
@@ -186,7 +187,10 @@ function installExitHook() {
   exitHookInstalled = true;
   // A test file that dies without stop() must not leave a Dovecot behind.
   process.on('exit', () => {
-    for (const child of running) child.kill('SIGTERM');
+    for (const [child, dir] of running) {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 }
 
@@ -258,7 +262,7 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
       exited = true;
       running.delete(candidate);
     });
-    running.add(candidate);
+    running.set(candidate, layout.dir);
     try {
       await waitFor(
         async () => {

@@ -42,6 +42,7 @@ export interface GraphClientOptions {
   deadline?: number;
   /** Attempts per request for throttling, 5xx and network failures. */
   maxAttempts?: number;
+  /** Per API request (default 60 s); downloads get five times as long for large files. */
   timeoutMs?: number;
   logger?: Logger;
 }
@@ -197,7 +198,7 @@ export class GraphClient {
         else this.counts.downloads++;
         res = await this.fetch(url, {
           headers: authorized ? { Authorization: `Bearer ${token}`, Accept: 'application/json' } : {},
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
+          signal: AbortSignal.timeout((this.options.timeoutMs ?? 60_000) * (authorized ? 1 : 5)),
         });
       } catch (error) {
         const code = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network';

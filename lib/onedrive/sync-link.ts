@@ -76,7 +76,7 @@ class SyncRun {
 
   constructor(
     private readonly db: PrismaClient,
-    private readonly link: OneDriveLink,
+    private link: OneDriveLink,
     private readonly graph: GraphClient,
     private readonly lease: Lease,
     private readonly options: { maxFileBytes: number; deadline?: number; clock: () => number; logger: Logger; downloadConcurrency: number },
@@ -96,7 +96,8 @@ class SyncRun {
   }
 
   async execute(): Promise<void> {
-    const { link, graph } = this;
+    const { graph } = this;
+    const link = await this.resolveFolderAlias();
     // Rows an interrupted run left pending belong to links already checkpointed: finish them first.
     await this.downloader.drainPending();
     if (link.pendingDeltaLink !== null) {
@@ -172,6 +173,17 @@ class SyncRun {
       carry = plan.carry;
       url = page.nextLink!;
     }
+  }
+
+  /**
+   * Delta items name their parent by real id, never by the "root" alias Graph also accepts in
+   * URLs; a link made with the alias would otherwise see every item as outside the folder.
+   */
+  private async resolveFolderAlias(): Promise<OneDriveLink> {
+    if (this.link.folderId !== 'root') return this.link;
+    const root = await this.graph.getItem(this.link.driveId, 'root');
+    this.link = await this.db.oneDriveLink.update({ where: { id: this.link.id }, data: { folderId: root.id } });
+    return this.link;
   }
 
   /** Stored rows the page can touch: its items, their parents, and subtrees of moved folders. */

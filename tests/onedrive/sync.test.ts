@@ -107,6 +107,14 @@ describe('initial and incremental sync', () => {
     await expectMirrors(world, kb);
   });
 
+  it('accepts the "root" alias for a link to the whole drive', async () => {
+    await world.db.oneDriveLink.update({ where: { id: kb.linkId }, data: { folderId: 'root' } });
+    drive().addFile(kb.driveId, kb.folderId, 'inside.txt', 'in');
+    drive().addFile(kb.driveId, drive().rootId(kb.driveId), 'top.txt', 'top');
+    expect((await kb.sync()).outcome).toBe('synced');
+    await expectMirrors(world, { ...kb, folderId: drive().rootId(kb.driveId) });
+  });
+
   it('never starts a sync twice at once', async () => {
     populate(world.ms, kb.driveId, kb.folderId, 20);
     const [first, second] = await Promise.all([kb.sync(), kb.sync()]);

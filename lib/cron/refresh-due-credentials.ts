@@ -91,6 +91,7 @@ export async function refreshDueCredentials(options: RefreshDueCredentialsOption
       });
     },
     handle,
+    key: (c) => c.id,
     release: (items) => releaseCredentialClaims({ db, owner, ids: items.map((c) => c.id) }),
     concurrency: options.concurrency,
     batchSize: options.batchSize,

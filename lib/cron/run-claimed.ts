@@ -9,6 +9,8 @@ export interface RunClaimedOptions<T> {
   claim(limit: number): Promise<T[]>;
   /** Must not throw: outcomes are the caller's to count. */
   handle(item: T): Promise<void>;
+  /** Identity of an item: one that comes due again within the same run is not run twice. */
+  key(item: T): string;
   release(items: T[]): Promise<void>;
   concurrency: number;
   /** Items per claim; keeps at most about concurrency + batchSize items claimed at once. */
@@ -37,6 +39,7 @@ export async function runClaimed<T>(options: RunClaimedOptions<T>): Promise<RunC
   const queued = new Set<Promise<void>>();
   const active = new Set<Promise<void>>();
   const halted = () => options.shouldStop() || clock() >= deadline;
+  const seen = new Set<string>();
   let started = 0;
   let exhausted = false;
 
@@ -62,12 +65,18 @@ export async function runClaimed<T>(options: RunClaimedOptions<T>): Promise<RunC
         await within(Promise.race(queued), deadline - clock());
         continue;
       }
-      const batch = await options.claim(options.batchSize);
+      const claimed = await options.claim(options.batchSize);
+      // E.g. a token minted with a lifetime shorter than the warm window is due again at once;
+      // running it again in this run would only hammer the upstream.
+      const repeats = claimed.filter((item) => seen.has(options.key(item)));
+      if (repeats.length > 0) await options.release(repeats);
+      const batch = claimed.filter((item) => !seen.has(options.key(item)));
       if (batch.length === 0) {
         exhausted = true;
         break;
       }
       for (const item of batch) {
+        seen.add(options.key(item));
         waiting.add(item);
         const task = limit(start, item);
         queued.add(task);

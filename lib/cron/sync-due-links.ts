@@ -81,6 +81,7 @@ export async function syncDueLinks(options: SyncDueLinksOptions): Promise<SyncDu
   const result = await runClaimed<ClaimedLink>({
     claim: (limit) => claimDueLinks({ db, owner, now: clock(), limit, leaseMs: options.leaseMs }),
     handle,
+    key: (l) => l.id,
     release: (items) => releaseLinkClaims({ db, owner, ids: items.map((l) => l.id) }),
     concurrency: options.concurrency,
     batchSize: options.concurrency,

@@ -199,6 +199,24 @@ describe('runCron: refreshes', () => {
     for (const [id, version] of versions) expect((await credential(id)).tokenVersion).toBe(version);
   });
 
+  it('refreshes a credential once per run even when its new token is due again at once', async () => {
+    const { credentialId } = await w.seed();
+    await w.giveToken(credentialId, 'imap', 300);
+    await seedIdle(6);
+    // Tokens shorter-lived than the warm window: due again as soon as they are refreshed, while
+    // the run is still claiming the others.
+    w.f.emulator.setAccessTokenTtl(600);
+    w.f.emulator.setLatency(50);
+    try {
+      const before = w.refreshRequests();
+      const summary = await w.run({ budgetMs: 3_000, concurrency: 1 });
+      expect(summary).toMatchObject({ refreshed: 7, failed: 0, more: false });
+      expect(w.refreshRequests() - before).toBe(7);
+    } finally {
+      w.f.emulator.setAccessTokenTtl(3600);
+    }
+  });
+
   it('warms access tokens that expire within the window, per resource', async () => {
     const [soon, later] = await Promise.all([w.seed({ graph: true }), w.seed()]);
     await w.giveToken(soon.credentialId, 'imap', 300);

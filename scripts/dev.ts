@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     env: env as NodeJS.ProcessEnv,
     stdio: 'inherit',
   });
-  printBanner({ baseUrl, sandbox });
+  printBanner({ baseUrl, sandbox, dataDir });
 
   let stopping = false;
   const stop = async (code: number) => {
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 }
 
-function printBanner({ baseUrl, sandbox }: { baseUrl: string; sandbox: Sandbox | null }): void {
+function printBanner({ baseUrl, sandbox, dataDir }: { baseUrl: string; sandbox: Sandbox | null; dataDir: string }): void {
   const lines = sandbox
     ? [
         '',
@@ -58,7 +58,7 @@ function printBanner({ baseUrl, sandbox }: { baseUrl: string; sandbox: Sandbox |
         sandbox.dovecot
           ? `  │ IMAP: local Dovecot on ${sandbox.dovecot.host}:${sandbox.dovecot.port} with sample mail (XOAUTH2 only)`
           : `  │ IMAP: none — ${sandbox.dovecotSkipped}; the inbox will show a connection error`,
-        '  │ Data (database, keys) lives in .data/. Nothing here talks to Microsoft.',
+        `  │ Data (database, keys) lives in ${dataDir}/. Nothing here talks to Microsoft.`,
         '  └──────────────────────────────────────────────────────────────────────────',
         '',
       ]

@@ -41,7 +41,7 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
         </aside>
         <section className="card" aria-labelledby="list-heading">
           <h1 id="list-heading">
-            {current?.name ?? (mailbox === 'INBOX' ? 'Inbox' : mailbox)}
+            {current ? folderLabel(current) : mailbox.toUpperCase() === 'INBOX' ? 'Inbox' : mailbox}
             {current ? <span className="muted"> · {current.messages} messages</span> : null}
           </h1>
           {page.ok ? (
@@ -105,6 +105,8 @@ function AccountSwitch({ accounts, current }: { accounts: AccountSummary[]; curr
   );
 }
 
+const folderLabel = (f: MailboxInfo) => (f.path.toUpperCase() === 'INBOX' ? 'Inbox' : f.name);
+
 const SPECIAL_ORDER = ['\\Inbox', '\\Drafts', '\\Sent', '\\Archive', '\\Junk', '\\Trash'];
 
 function Folders({ folders, accountId, current }: { folders: MailboxInfo[]; accountId: string; current: string }) {
@@ -119,7 +121,7 @@ function Folders({ folders, accountId, current }: { folders: MailboxInfo[]; acco
       {sorted.map((f) => (
         <li key={f.path}>
           <Link href={withQuery('/inbox', { account: accountId, mailbox: f.path })} aria-current={f.path === current ? 'page' : undefined}>
-            <span>{f.path.toUpperCase() === 'INBOX' ? 'Inbox' : f.name}</span>
+            <span>{folderLabel(f)}</span>
             {f.unseen > 0 ? (
               <span className="count">
                 {f.unseen}

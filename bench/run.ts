@@ -1,9 +1,13 @@
 // `npm run bench`: every benchmark, each printing ratios against a baseline from the same run.
 // Needs PostgreSQL and Redis on loopback (scripts/setup-system.sh starts them).
+import { benchImapInbox } from './imap-inbox';
+import { benchOneDriveSync } from './onedrive-sync';
 import { benchTokenLayer } from './token-layer';
 
 const benches: Record<string, () => Promise<void>> = {
   tokens: benchTokenLayer,
+  onedrive: benchOneDriveSync,
+  imap: benchImapInbox,
 };
 
 async function main() {

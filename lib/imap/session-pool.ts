@@ -140,6 +140,9 @@ export class SessionPool {
   }
 
   private async openInto(slot: Slot, credentialId: string): Promise<Session> {
+    // Taken before the login: if closeFor() runs meanwhile (disconnect, new password), this
+    // session serves the call that opened it and is then closed, never pooled.
+    const generation = slot.generation;
     slot.opening += 1;
     let client: ImapFlow;
     try {
@@ -149,7 +152,7 @@ export class SessionPool {
       this.wake(slot);
     }
     this.opened += 1;
-    const session: Session = { client, credentialId, generation: slot.generation, busy: true, idleTimer: undefined };
+    const session: Session = { client, credentialId, generation, busy: true, idleTimer: undefined };
     slot.sessions.add(session);
     client.once('close', () => {
       if (!client.closedByClient) {
@@ -157,10 +160,6 @@ export class SessionPool {
       }
       this.forget(session);
     });
-    if (this.shutDown) {
-      // Opened while shutting down: hand it over, it is closed on release.
-      session.generation = -1;
-    }
     return session;
   }
 

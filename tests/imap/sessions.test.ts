@@ -69,6 +69,22 @@ describe('sessions', () => {
     expect(imap.stats().opened).toBe(2);
   });
 
+  it('does not pool a session whose login was in flight when the mailbox was closed', async () => {
+    const { credentialId } = await f.tokens.seedCredential();
+    const real = f.tokens.service();
+    const imap = f.imap({
+      ensureFreshToken: async (id, resource, options) => {
+        await new Promise((r) => setTimeout(r, 200));
+        return real.ensureFreshToken(id, resource, options);
+      },
+    });
+    const pending = imap.listMailboxes(credentialId);
+    await new Promise((r) => setTimeout(r, 50));
+    await imap.closeSessionsFor(credentialId); // e.g. disconnected meanwhile
+    expect((await pending)[0]?.path).toBe('INBOX');
+    await waitFor(() => imap.stats().open[credentialId] === undefined, { timeoutMs: 3_000, what: 'session to close' });
+  });
+
   it('reopens a session the server ended (BYE) on next use, without an error', async () => {
     const { credentialId, email } = await f.tokens.seedCredential();
     const imap = f.imap();

@@ -1,0 +1,179 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { getDb } from '@/lib/db';
+import { getKnowledgeBase, listFiles, type KnowledgeBaseView, type KnowledgeFileView, type OneDriveView } from '@/lib/knowledge';
+import { listAccounts, type AccountSummary } from '@/lib/mail';
+import { ApiButton } from '../../../_components/api-button';
+import { AutoRefresh } from '../../../_components/auto-refresh';
+import { formatSize } from '../../../_components/format';
+import { JsonForm } from '../../../_components/json-form';
+import { LocalTime } from '../../../_components/local-time';
+import { pageUserId } from '../../../_components/page-user';
+
+export const metadata: Metadata = { title: 'Knowledge base' };
+
+const STATUS: Record<OneDriveView['status'], { label: string; badge: string }> = {
+  idle: { label: 'Up to date', badge: 'active' },
+  syncing: { label: 'Syncing…', badge: 'neutral' },
+  error: { label: 'Sync failed', badge: 'error' },
+  needs_reauth: { label: 'Needs reconnecting', badge: 'needs_reauth' },
+};
+
+export default async function KnowledgeBasePage({ params }: { params: Promise<{ id: string }> }) {
+  const userId = await pageUserId();
+  const { id } = await params;
+  const db = await getDb();
+  // getKnowledgeBase 404s (not found, or not the caller's) before anything else is shown.
+  const kb = await getKnowledgeBase({ db, userId, knowledgeBaseId: id });
+  const [files, accounts] = await Promise.all([listFiles({ db, userId, knowledgeBaseId: id }), listAccounts({ userId })]);
+  const microsoft = accounts.filter((a) => a.authType === 'oauth2');
+  return (
+    <div className="stack">
+      <Link href="/knowledge">← Knowledge bases</Link>
+      <h1>{kb.name}</h1>
+      <AutoRefresh active={kb.onedrive?.status === 'syncing'} />
+      <section className="card stack" aria-labelledby="onedrive-heading">
+        <h2 id="onedrive-heading">OneDrive</h2>
+        {kb.onedrive ? <OneDriveStatus kb={kb} onedrive={kb.onedrive} accounts={microsoft} /> : <LinkFolder kb={kb} accounts={microsoft} />}
+      </section>
+      <section className="card" aria-labelledby="files-heading">
+        <h2 id="files-heading">Files ({files.length})</h2>
+        <FileList files={files} />
+      </section>
+    </div>
+  );
+}
+
+function OneDriveStatus({ kb, onedrive, accounts }: { kb: KnowledgeBaseView; onedrive: OneDriveView; accounts: AccountSummary[] }) {
+  const status = STATUS[onedrive.status];
+  const base = `/api/knowledge/${encodeURIComponent(kb.id)}`;
+  return (
+    <>
+      <p>
+        <span className={`badge ${status.badge}`} role="status">
+          {status.label}
+        </span>{' '}
+        Folder <strong>{onedrive.folderPath || '(linked folder)'}</strong> · {onedrive.fileCount} files
+      </p>
+      <p className="muted" aria-label="Automatic sync">
+        Auto-sync every {onedrive.intervalMinutes} min
+        {onedrive.lastSyncAt ? (
+          <>
+            {' · last synced '}
+            <LocalTime iso={onedrive.lastSyncAt} />
+          </>
+        ) : (
+          ' · not synced yet'
+        )}
+        {onedrive.status !== 'needs_reauth' ? (
+          <>
+            {' · next '}
+            <LocalTime iso={onedrive.nextSyncAt} />
+          </>
+        ) : null}
+        {onedrive.hasStoredToken ? ' · runs in the background, even while you are away' : ''}
+      </p>
+      {onedrive.error ? (
+        <p className="alert warning" role="alert">
+          Last sync problem: {onedrive.error}
+        </p>
+      ) : null}
+      {onedrive.status === 'needs_reauth' || !onedrive.hasStoredToken ? (
+        <p className="alert warning" role="alert">
+          The Microsoft account behind this folder must be reconnected before syncing can continue.{' '}
+          {accounts[0] ? <a href={`/api/mail/connect?files=1&account=${encodeURIComponent(accounts[0].id)}`}>Reconnect with OneDrive access</a> : null}
+        </p>
+      ) : null}
+      <div className="actions">
+        <ApiButton method="POST" href={`${base}/sync`} label="Sync now" busyLabel="Starting…" variant="primary" />
+        <ApiButton method="DELETE" href={`${base}/onedrive`} label="Unlink folder" busyLabel="Unlinking…" variant="danger" confirm="Unlink this folder? Its synced files are removed from the knowledge base." />
+      </div>
+    </>
+  );
+}
+
+function LinkFolder({ kb, accounts }: { kb: KnowledgeBaseView; accounts: AccountSummary[] }) {
+  if (accounts.length === 0) {
+    return (
+      <p>
+        Connect a Microsoft mailbox first: OneDrive folders are read with its account. <Link href="/accounts">Manage mailboxes</Link>
+      </p>
+    );
+  }
+  return (
+    <>
+      <p className="muted">
+        Link a folder to keep this knowledge base in sync with it. The account needs OneDrive access:{' '}
+        {accounts.map((a, i) => (
+          <span key={a.id}>
+            {i > 0 ? ', ' : ''}
+            <a href={`/api/mail/connect?files=1&account=${encodeURIComponent(a.id)}`}>allow it for {a.email}</a>
+          </span>
+        ))}
+        .
+      </p>
+      <JsonForm
+        action={`/api/knowledge/${encodeURIComponent(kb.id)}/onedrive`}
+        fields={[
+          { name: 'accountId', type: 'text' },
+          { name: 'driveId', type: 'text' },
+          { name: 'folderId', type: 'text' },
+          { name: 'folderPath', type: 'text' },
+          { name: 'intervalMinutes', type: 'number' },
+        ]}
+        submitLabel="Link folder and sync"
+        busyLabel="Linking…"
+      >
+        <label>
+          Microsoft account
+          <select name="accountId" required defaultValue={accounts[0]!.id}>
+            {accounts.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.email}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Drive id
+          <input name="driveId" type="text" required spellCheck={false} />
+        </label>
+        <label>
+          Folder id
+          <input name="folderId" type="text" required spellCheck={false} />
+        </label>
+        <label>
+          Folder path <span className="muted">(for display)</span>
+          <input name="folderPath" type="text" placeholder="/Documents/Team" />
+        </label>
+        <label>
+          Sync every (minutes)
+          <input name="intervalMinutes" type="number" min={1} max={10080} defaultValue={60} />
+        </label>
+      </JsonForm>
+    </>
+  );
+}
+
+function FileList({ files }: { files: KnowledgeFileView[] }) {
+  if (files.length === 0) return <p className="empty">No files yet.</p>;
+  return (
+    <ul className="account-list">
+      {files.slice(0, 500).map((f) => (
+        <li key={f.itemId}>
+          <span className="address">{f.path}</span>
+          <span className="meta">
+            {formatSize(f.size)}
+            {f.lastModified ? (
+              <>
+                {' · '}
+                <LocalTime iso={f.lastModified} />
+              </>
+            ) : null}
+          </span>
+        </li>
+      ))}
+      {files.length > 500 ? <li className="muted">…and {files.length - 500} more</li> : null}
+    </ul>
+  );
+}

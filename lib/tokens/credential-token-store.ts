@@ -142,9 +142,10 @@ export class CredentialTokenStore {
     ]);
   }
 
-  async recordTransientFailure(input: { credentialId: string; code: string; nextRetryAt: number }): Promise<void> {
+  /** Backs the credential off, unless it changed meanwhile (reconnected, disconnected). */
+  async recordTransientFailure(input: { state: CredentialTokenState; code: string; nextRetryAt: number }): Promise<void> {
     await this.db.mailCredential.updateMany({
-      where: { id: input.credentialId },
+      where: { id: input.state.credentialId, tokenVersion: input.state.tokenVersion },
       data: { failureCount: { increment: 1 }, lastError: input.code, nextRetryAt: new Date(input.nextRetryAt) },
     });
   }

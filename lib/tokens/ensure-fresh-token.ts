@@ -236,7 +236,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
             ...(c.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: c.retryAfterSeconds }),
             random,
           });
-          await store.recordTransientFailure({ credentialId, code: c.code, nextRetryAt: retryAt });
+          await store.recordTransientFailure({ state, code: c.code, nextRetryAt: retryAt });
           log.warn(
             { credentialId, resource, outcome: 'failed', kind: c.kind, code: c.code, attempts: attempt, failureCount: failures },
             'token refresh failed; will retry later',

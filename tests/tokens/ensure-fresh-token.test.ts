@@ -255,6 +255,29 @@ describe('failures', () => {
     expect(f.emulator.stats().token.total - before).toBe(3);
   });
 
+  it('does not overwrite a disconnect that happened while a refresh was failing', async () => {
+    const { credentialId } = await f.seedCredential();
+    const tokens = f.service({
+      sleep: async () => {},
+      identity: {
+        ...f.identity,
+        refresh: async (input) => {
+          // The owner disconnects the mailbox while Microsoft is failing.
+          await f.database.db.mailCredential.update({
+            where: { id: credentialId },
+            data: { refreshTokenSealed: null, status: 'needs_reauth', lastError: 'disconnected', tokenVersion: { increment: 1 } },
+          });
+          return f.identity.refresh(input);
+        },
+      },
+    });
+    f.emulator.failTokenRequests({ times: 5, status: 503 });
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    const row = await credentialRow(credentialId);
+    expect(row.lastError).toBe('disconnected');
+    expect(row.nextRetryAt).toBeNull();
+  });
+
   it('backs off hard on loop detection (AADSTS50196) without retrying in the call', async () => {
     const { credentialId } = await f.seedCredential();
     const tokens = f.service({ sleep: async () => {} });

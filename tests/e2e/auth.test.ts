@@ -91,3 +91,7 @@ describe('signing in with Microsoft', () => {
     expect((await linus.get('/api/mail/connect')).status).toBe(401);
   });
 });
+
+test('no answer from the app ever carried a token, a code or a secret', () => {
+  expect(app.secretsInResponses()).toEqual([]);
+});

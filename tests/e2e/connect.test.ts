@@ -144,3 +144,7 @@ describe('connecting another mailbox', () => {
     }
   });
 });
+
+test('no answer from the app ever carried a token, a code or a secret', () => {
+  expect(app.secretsInResponses()).toEqual([]);
+});

@@ -102,3 +102,7 @@ describe('a knowledge base with a OneDrive folder', () => {
     expect((await ada.getJson<unknown[]>(`/api/knowledge/${kb.id}/files`)).body).toEqual([]);
   });
 });
+
+test('no answer from the app ever carried a token, a code or a secret', () => {
+  expect(app.secretsInResponses()).toEqual([]);
+});

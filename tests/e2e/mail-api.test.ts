@@ -255,3 +255,7 @@ describe('password IMAP mailboxes', () => {
     expect(row.passwordSealed).not.toContain('correct horse');
   });
 });
+
+test('no answer from the app ever carried a token, a code or a secret', () => {
+  expect(app.secretsInResponses()).toEqual([]);
+});

@@ -5,7 +5,7 @@
 //   const ada = await app.signIn('ada@contoso.test');
 //   await ada.getJson('/api/mail/accounts');
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -48,6 +48,11 @@ export interface TestApp {
   signIn(email: string, client?: HttpClient): Promise<SignedIn>;
   /** What the app printed (stdout and stderr), for diagnosing a failure. */
   output(): string;
+  /**
+   * Secrets the emulator issued (tokens, codes, the client secret) that appeared in any answer
+   * the app gave a client of this app: must always be empty.
+   */
+  secretsInResponses(): string[];
   stop(): Promise<void>;
 }
 
@@ -129,19 +134,32 @@ export async function startApp(options: StartAppOptions = {}): Promise<TestApp> 
       throw new Error(`${String(error)}\n--- app output ---\n${output}`);
     });
 
+    const clients: HttpClient[] = [];
+    const track = (client: HttpClient) => {
+      if (!clients.includes(client)) clients.push(client);
+      return client;
+    };
     const app: TestApp = {
       url,
       emulator,
       dovecot,
       db: database.db,
       cronSecret,
-      client: () => new HttpClient(url),
+      client: () => track(new HttpClient(url)),
       async signIn(email, client = new HttpClient(url)) {
+        track(client);
         emulator.addUser({ email });
         const userId = await signInThroughEmulator(client, email, database.db);
         return Object.assign(client, { userId, email });
       },
       output: () => output,
+      secretsInResponses() {
+        const ledger = process.env.SECRET_LEDGER;
+        if (!ledger || !existsSync(ledger)) return [];
+        const secrets = readFileSync(ledger, 'utf8').split('\n').filter((s) => s.length >= 16);
+        const answers = clients.flatMap((c) => c.transcript).join('\n');
+        return secrets.filter((s) => answers.includes(s)).map((s) => `${s.slice(0, 4)}… (${s.length} chars)`);
+      },
       stop: cleanup,
     };
     return app;

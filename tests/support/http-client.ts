@@ -16,8 +16,15 @@ export interface Hop {
 export class HttpClient {
   /** host:port → name → cookie */
   private readonly jar = new Map<string, Map<string, StoredCookie>>();
+  /** Every answer from the app (headers and body), for scanning them for secrets. */
+  readonly transcript: string[];
 
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    transcript: string[] = [],
+  ) {
+    this.transcript = transcript;
+  }
 
   url(pathOrUrl: string): string {
     return /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.baseUrl}${pathOrUrl}`;
@@ -31,6 +38,9 @@ export class HttpClient {
     if (cookie) headers.set('cookie', cookie);
     const response = await fetch(url, { ...init, headers, redirect: 'manual' });
     this.store(url, response.headers.getSetCookie());
+    if (url.origin === new URL(this.baseUrl).origin) {
+      this.transcript.push(`${response.status} ${[...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${await response.clone().text()}`);
+    }
     return response;
   }
 
@@ -88,7 +98,7 @@ export class HttpClient {
 
   /** A copy of this client's cookies (e.g. to replay a request as it was). */
   clone(): HttpClient {
-    const copy = new HttpClient(this.baseUrl);
+    const copy = new HttpClient(this.baseUrl, this.transcript);
     for (const [host, cookies] of this.jar) copy.jar.set(host, new Map([...cookies].map(([k, v]) => [k, { ...v }])));
     return copy;
   }

@@ -35,8 +35,6 @@ interface Row {
   warm: string[];
 }
 
-// A credential's refresh token was last exercised at its last refresh, else when it was stored.
-const LAST_USED = Prisma.sql`COALESCE(m."lastRefreshAt", m."refreshTokenIssuedAt", m."createdAt")`;
 
 export async function claimDueCredentials(options: ClaimDueCredentialsOptions): Promise<ClaimedCredential[]> {
   const { db, owner, now, limit, leaseMs, warmBefore, idleBefore } = options;
@@ -53,31 +51,33 @@ export async function claimDueCredentials(options: ClaimDueCredentialsOptions): 
           AND (m."nextRetryAt" IS NULL OR m."nextRetryAt" <= ${sqlInstant(now)})
           AND (m."cronLeaseUntil" IS NULL OR m."cronLeaseUntil" < ${sqlInstant(now)})
           AND (
-            ${LAST_USED} < ${sqlInstant(idleBefore)}
+            m."lastRefreshAt" IS NULL
+            OR m."lastRefreshAt" < ${sqlInstant(idleBefore)}
             OR EXISTS (
               SELECT 1 FROM "AccessToken" AS a
               WHERE a."credentialId" = m.id AND a."expiresAt" < ${sqlInstant(warmBefore)}
             )
           )
         -- Least recently refreshed first: nearest the 90-day cliff, and (one token lifetime for
-        -- all) the access tokens that expire first.
-        ORDER BY ${LAST_USED}, m.id
+        -- all) the access tokens that expire first. Walks the lastRefreshAt index and stops at
+        -- the limit, so a claim costs the batch, not the table.
+        ORDER BY m."lastRefreshAt"
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED
       )
-      RETURNING c.id, COALESCE(c."lastRefreshAt", c."refreshTokenIssuedAt", c."createdAt") AS "lastUsed"
+      RETURNING c.id, c."lastRefreshAt", COALESCE(c."lastRefreshAt", c."refreshTokenIssuedAt", c."createdAt") AS "lastUsed"
     )
     SELECT
       claimed.id,
       ${sqlEpochMs(Prisma.sql`claimed."lastUsed"`)} AS "lastUsedAt",
-      claimed."lastUsed" < ${sqlInstant(idleBefore)} AS idle,
+      (claimed."lastRefreshAt" IS NULL OR claimed."lastRefreshAt" < ${sqlInstant(idleBefore)}) AS idle,
       ARRAY(
         SELECT a.resource FROM "AccessToken" AS a
         WHERE a."credentialId" = claimed.id AND a."expiresAt" < ${sqlInstant(warmBefore)}
         ORDER BY a.resource
       ) AS warm
     FROM claimed
-    ORDER BY claimed."lastUsed", claimed.id`;
+    ORDER BY claimed."lastRefreshAt" NULLS LAST, claimed.id`;
   return rows.map((row) => ({
     id: row.id,
     lastUsedAt: Number(row.lastUsedAt),

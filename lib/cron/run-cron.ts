@@ -31,7 +31,7 @@ export interface RunCronOptions {
   idleDays: number;
   /** Report refresh tokens unused for this many days (Microsoft's cliff is 90). */
   nearExpiryDays: number;
-  /** Credentials per claim (default: concurrency, at most 100). */
+  /** Credentials per claim (default: twice the concurrency, at most 100). */
   batchSize?: number;
 }
 
@@ -55,7 +55,7 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
     clock,
     owner,
     concurrency: options.concurrency,
-    batchSize: Math.min(MAX_BATCH, options.batchSize ?? options.concurrency),
+    batchSize: Math.min(MAX_BATCH, options.batchSize ?? options.concurrency * 2),
     leaseMs: CREDENTIAL_LEASE_MS,
     deadline,
     drainDeadline,

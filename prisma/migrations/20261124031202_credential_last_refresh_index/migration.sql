@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "MailCredential_lastRefreshAt_idx" ON "MailCredential"("lastRefreshAt");

@@ -18,10 +18,13 @@ export async function checkHealth(deps: { db: () => Promise<PrismaClient>; cache
 async function pingDb(getDb: () => Promise<PrismaClient>): Promise<'ok' | 'down'> {
   let timer: NodeJS.Timeout | undefined;
   try {
+    // Opening is not bounded here: the embedded database migrates itself on first open, which
+    // can take longer than a ping should; a database that cannot open fails on its own.
+    const db = await getDb();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error('timeout')), DB_TIMEOUT_MS);
     });
-    await Promise.race([getDb().then((db) => db.$queryRaw`SELECT 1`), timeout]);
+    await Promise.race([db.$queryRaw`SELECT 1`, timeout]);
     return 'ok';
   } catch {
     return 'down';

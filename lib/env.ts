@@ -32,6 +32,8 @@ const schema = z.object({
   IMAP_HOST: z.string().min(1).default('outlook.office365.com'),
   IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
   IMAP_SECURE: bool.default(true),
+  /** Password mailboxes may name loopback/private hosts (local servers); off in production. */
+  IMAP_ALLOW_PRIVATE_HOSTS: bool.default(false),
   TOKEN_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(0).default(300),
   CRON_SECRET: optionalString,
   /** Cron: warm cached access tokens that expire within this many seconds. */

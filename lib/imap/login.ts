@@ -6,6 +6,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import { createClient, type ClientTimeouts, type Endpoint, type ClientAuth } from './client';
+import { assertPublicHost } from './host-policy';
 import { errorLabel, isAuthenticationFailure, isTlsFailure, toAppError } from './errors';
 import type { EnsureFreshToken, ImapAccount, PasswordServer } from './types';
 
@@ -17,6 +18,8 @@ export interface LoginDeps {
   timeouts?: ClientTimeouts;
   /** A stored password was refused: the owner must enter it again. */
   onPasswordRejected?: (credentialId: string) => Promise<void>;
+  /** Password mailboxes may name loopback/private hosts (development, tests); default: no. */
+  allowPrivateHosts?: boolean;
 }
 
 async function connect(deps: LoginDeps, endpoint: Endpoint, auth: ClientAuth): Promise<ImapFlow> {
@@ -59,6 +62,7 @@ async function loginPassword(deps: LoginDeps, account: Extract<ImapAccount, { ki
     deps.log.error({ credentialId: account.credentialId, err: errorLabel(error) }, 'stored IMAP password could not be opened');
     throw new AppError('needs_reauth', 'The mailbox password must be entered again');
   }
+  if (!deps.allowPrivateHosts) await assertPublicHost(server.host);
   try {
     return await connect(deps, server, { user: server.username, pass: server.password });
   } catch (error) {
@@ -74,7 +78,8 @@ export function openSession(deps: LoginDeps, account: ImapAccount): Promise<Imap
 }
 
 /** Checks a password login without keeping the session (adding a mailbox). */
-export async function verifyPasswordLogin(deps: Pick<LoginDeps, 'log' | 'timeouts'>, server: PasswordServer): Promise<void> {
+export async function verifyPasswordLogin(deps: Pick<LoginDeps, 'log' | 'timeouts' | 'allowPrivateHosts'>, server: PasswordServer): Promise<void> {
+  if (!deps.allowPrivateHosts) await assertPublicHost(server.host);
   const client = createClient({
     endpoint: server,
     auth: { user: server.username, pass: server.password },

@@ -19,6 +19,7 @@ export function getImapService(): ImapService {
     oauthEndpoint: { host: env.IMAP_HOST, port: env.IMAP_PORT, secure: env.IMAP_SECURE },
     log: childLogger('imap'),
     onPasswordRejected: createPasswordRejectionRecorder({ db: getDb }),
+    allowPrivateHosts: env.IMAP_ALLOW_PRIVATE_HOSTS,
   });
   globalForImap.__mailbridgeImap = service;
   return service;

@@ -20,6 +20,8 @@ export interface ImapServiceDeps {
   oauthEndpoint: Endpoint;
   log: Logger;
   onPasswordRejected?: (credentialId: string) => Promise<void>;
+  /** Let password mailboxes name loopback/private hosts (IMAP_ALLOW_PRIVATE_HOSTS). */
+  allowPrivateHosts?: boolean;
   idleMs?: number;
   maxSessionsPerMailbox?: number;
   acquireTimeoutMs?: number;
@@ -49,6 +51,7 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     log: deps.log,
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
     ...(deps.onPasswordRejected ? { onPasswordRejected: deps.onPasswordRejected } : {}),
+    allowPrivateHosts: deps.allowPrivateHosts ?? false,
   };
   const pool = new SessionPool({
     log: deps.log,

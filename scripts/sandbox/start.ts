@@ -44,7 +44,7 @@ export async function startSandbox(options: { emulatorPort: number }): Promise<S
       for (const message of sampleMessages(DEMO_USER)) {
         await dovecot.save(DEMO_USER, message.eml, { ...(message.mailbox ? { mailbox: message.mailbox } : {}), ...(message.flags ? { flags: message.flags } : {}) });
       }
-      Object.assign(env, { IMAP_HOST: dovecot.host, IMAP_PORT: String(dovecot.port), IMAP_SECURE: 'false' });
+      Object.assign(env, { IMAP_HOST: dovecot.host, IMAP_PORT: String(dovecot.port), IMAP_SECURE: 'false', IMAP_ALLOW_PRIVATE_HOSTS: 'true' });
     } catch (error) {
       dovecotSkipped = `Dovecot did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
     }

@@ -100,7 +100,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<TestApp> 
       MICROSOFT_TENANT: 'common',
       MICROSOFT_AUTHORITY_HOST: emulator.url,
       MICROSOFT_GRAPH_URL: emulator.graphUrl,
-      ...(dovecot ? { IMAP_HOST: dovecot.host, IMAP_PORT: String(dovecot.port), IMAP_SECURE: 'false' } : {}),
+      ...(dovecot ? { IMAP_HOST: dovecot.host, IMAP_PORT: String(dovecot.port), IMAP_SECURE: 'false', IMAP_ALLOW_PRIVATE_HOSTS: 'true' } : {}),
       CRON_SECRET: cronSecret,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       ...(process.env.LOG_FILE ? { LOG_FILE: process.env.LOG_FILE } : {}),

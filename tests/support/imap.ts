@@ -54,6 +54,8 @@ export async function createImapFixture(): Promise<ImapFixture> {
         },
         oauthEndpoint: { host: dovecot.host, port: dovecot.port, secure: false },
         log: childLogger('imap'),
+        // Dovecot runs on loopback.
+        allowPrivateHosts: true,
         ...overrides,
       });
       services.push(service);

@@ -1,11 +1,13 @@
 // `npm run bench`: every benchmark, each printing ratios against a baseline from the same run.
 // Needs PostgreSQL and Redis on loopback (scripts/setup-system.sh starts them).
+import { benchCronRefresh } from './cron-refresh';
 import { benchImapInbox } from './imap-inbox';
 import { benchOneDriveSync } from './onedrive-sync';
 import { benchTokenLayer } from './token-layer';
 
 const benches: Record<string, () => Promise<void>> = {
   tokens: benchTokenLayer,
+  cron: benchCronRefresh,
   onedrive: benchOneDriveSync,
   imap: benchImapInbox,
 };

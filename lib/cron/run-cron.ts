@@ -81,7 +81,12 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
         stop,
       })
     : Promise.resolve({ run: 0, failed: 0, partial: 0, more: false, abandoned: 0 });
-  const [refresh, syncs] = await Promise.all([refreshing, syncing]);
+  // Both halves finish (or hand their claims back) before the run answers, even if one failed.
+  const [refreshed, synced] = await Promise.allSettled([refreshing, syncing]);
+  if (refreshed.status === 'rejected') throw refreshed.reason;
+  if (synced.status === 'rejected') throw synced.reason;
+  const refresh = refreshed.value;
+  const syncs = synced.value;
 
   const nearExpiry = await reportNearExpiry(options, clock(), log);
   const summary: CronSummary = {

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # `npm install`, not `npm ci`: the registry mirror here lacks some platform packages of
+  # Next.js (darwin/win32 swc builds) that npm ci insists on; install still honours the lockfile.
+  npm install --no-audit --no-fund --no-save
 fi
 node scripts/prisma-generate.mjs >/dev/null

@@ -93,6 +93,7 @@ export async function benchCronRefresh(): Promise<void> {
           drainMs,
           concurrency,
           warmWindowSeconds: 900,
+          warmActiveHours: 4,
           idleDays: 30,
           nearExpiryDays: 80,
         });

@@ -39,6 +39,8 @@ const schema = z.object({
   /** Cron: warm cached access tokens that expire within this many seconds. */
   CRON_WARM_WINDOW_SECONDS: z.coerce.number().int().min(0).max(1800).default(900),
   /** Cron: exercise refresh tokens unused this many days (Microsoft's cliff is 90). */
+  /** Cron: warm tokens only for mailboxes a person used within this many hours. */
+  CRON_WARM_ACTIVE_HOURS: z.coerce.number().min(0).max(720).default(4),
   CRON_IDLE_DAYS: z.coerce.number().int().min(1).max(89).default(30),
   /** Cron: report credentials whose refresh token has gone unused this many days. */
   CRON_NEAR_EXPIRY_DAYS: z.coerce.number().int().min(1).max(90).default(80),

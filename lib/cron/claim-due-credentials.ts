@@ -22,8 +22,10 @@ export interface ClaimDueCredentialsOptions {
   now: number;
   limit: number;
   leaseMs: number;
-  /** Access tokens expiring before this instant are warmed. */
+  /** Access tokens expiring before this instant are warmed… */
   warmBefore: number;
+  /** …for mailboxes a person used since this instant (others refresh on demand when opened). */
+  activeSince: number;
   /** Refresh tokens last exercised before this instant are exercised. */
   idleBefore: number;
 }
@@ -37,7 +39,7 @@ interface Row {
 
 
 export async function claimDueCredentials(options: ClaimDueCredentialsOptions): Promise<ClaimedCredential[]> {
-  const { db, owner, now, limit, leaseMs, warmBefore, idleBefore } = options;
+  const { db, owner, now, limit, leaseMs, warmBefore, activeSince, idleBefore } = options;
   if (limit <= 0) return [];
   const rows = await db.$queryRaw<Row[]>`
     WITH claimed AS (
@@ -53,9 +55,12 @@ export async function claimDueCredentials(options: ClaimDueCredentialsOptions): 
           AND (
             m."lastRefreshAt" IS NULL
             OR m."lastRefreshAt" < ${sqlInstant(idleBefore)}
-            OR EXISTS (
-              SELECT 1 FROM "AccessToken" AS a
-              WHERE a."credentialId" = m.id AND a."expiresAt" < ${sqlInstant(warmBefore)}
+            OR (
+              m."lastAccessedAt" >= ${sqlInstant(activeSince)}
+              AND EXISTS (
+                SELECT 1 FROM "AccessToken" AS a
+                WHERE a."credentialId" = m.id AND a."expiresAt" < ${sqlInstant(warmBefore)}
+              )
             )
           )
         -- Least recently refreshed first: nearest the 90-day cliff, and (one token lifetime for
@@ -65,7 +70,7 @@ export async function claimDueCredentials(options: ClaimDueCredentialsOptions): 
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED
       )
-      RETURNING c.id, c."lastRefreshAt", COALESCE(c."lastRefreshAt", c."refreshTokenIssuedAt", c."createdAt") AS "lastUsed"
+      RETURNING c.id, c."lastRefreshAt", c."lastAccessedAt", COALESCE(c."lastRefreshAt", c."refreshTokenIssuedAt", c."createdAt") AS "lastUsed"
     )
     SELECT
       claimed.id,
@@ -74,6 +79,7 @@ export async function claimDueCredentials(options: ClaimDueCredentialsOptions): 
       ARRAY(
         SELECT a.resource FROM "AccessToken" AS a
         WHERE a."credentialId" = claimed.id AND a."expiresAt" < ${sqlInstant(warmBefore)}
+          AND claimed."lastAccessedAt" >= ${sqlInstant(activeSince)}
         ORDER BY a.resource
       ) AS warm
     FROM claimed

@@ -26,11 +26,11 @@ export async function refreshCredential(options: RefreshCredentialOptions): Prom
   const { tokens, credential, warmWindowSeconds, idleBefore } = options;
   try {
     for (const resource of credential.warm) {
-      await tokens.ensureFreshToken(credential.id, resource, { minValiditySeconds: warmWindowSeconds, strict: true });
+      await tokens.ensureFreshToken(credential.id, resource, { minValiditySeconds: warmWindowSeconds, strict: true, background: true });
     }
     // A warm refresh has exercised the refresh token too; asking again would only re-read.
     if (credential.idle && credential.warm.length === 0) {
-      await tokens.ensureFreshToken(credential.id, 'imap', { refreshedSince: idleBefore, strict: true });
+      await tokens.ensureFreshToken(credential.id, 'imap', { refreshedSince: idleBefore, strict: true, background: true });
     }
     return { kind: 'refreshed' };
   } catch (error) {

@@ -21,6 +21,8 @@ export interface RefreshDueCredentialsOptions {
   deadline: number;
   drainDeadline: number;
   warmWindowSeconds: number;
+  /** Warm only mailboxes a person used within this many hours. */
+  warmActiveHours: number;
   idleDays: number;
   nearExpiryDays: number;
   stop: StopSignal;
@@ -87,6 +89,7 @@ export async function refreshDueCredentials(options: RefreshDueCredentialsOption
         limit,
         leaseMs: options.leaseMs,
         warmBefore: now + options.warmWindowSeconds * 1000,
+        activeSince: now - options.warmActiveHours * 3_600_000,
         idleBefore: now - options.idleDays * DAY_MS,
       });
     },

@@ -27,6 +27,7 @@ export interface RunCronOptions {
   concurrency: number;
   /** Warm access tokens that expire within this many seconds. */
   warmWindowSeconds: number;
+  warmActiveHours: number;
   /** Exercise refresh tokens unused for this many days. */
   idleDays: number;
   /** Report refresh tokens unused for this many days (Microsoft's cliff is 90). */
@@ -60,6 +61,7 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
     deadline,
     drainDeadline,
     warmWindowSeconds: options.warmWindowSeconds,
+    warmActiveHours: options.warmActiveHours,
     idleDays: options.idleDays,
     nearExpiryDays: options.nearExpiryDays,
     stop,

@@ -24,6 +24,7 @@ export async function runScheduledCron(input: { maxDurationSeconds: number }): P
     drainMs,
     concurrency: env.CRON_CONCURRENCY,
     warmWindowSeconds: env.CRON_WARM_WINDOW_SECONDS,
+    warmActiveHours: env.CRON_WARM_ACTIVE_HOURS,
     idleDays: env.CRON_IDLE_DAYS,
     nearExpiryDays: env.CRON_NEAR_EXPIRY_DAYS,
   });

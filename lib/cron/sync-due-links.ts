@@ -60,7 +60,7 @@ export async function syncDueLinks(options: SyncDueLinksOptions): Promise<SyncDu
         db,
         linkId: link.id,
         // The link's Graph token comes from its mailbox credential's refresh token.
-        getGraphToken: async (opts) => (await tokens.ensureFreshToken(link.credentialId, 'graph', opts)).accessToken,
+        getGraphToken: async (opts) => (await tokens.ensureFreshToken(link.credentialId, 'graph', { ...opts, background: true })).accessToken,
         cache: options.cache,
         clock,
         logger: log,

@@ -142,6 +142,10 @@ export class CredentialTokenStore {
     ]);
   }
 
+  async recordAccess(credentialId: string, at: number): Promise<void> {
+    await this.db.mailCredential.updateMany({ where: { id: credentialId }, data: { lastAccessedAt: new Date(at) } });
+  }
+
   /** Backs the credential off, unless it changed meanwhile (reconnected, disconnected). */
   async recordTransientFailure(input: { state: CredentialTokenState; code: string; nextRetryAt: number }): Promise<void> {
     await this.db.mailCredential.updateMany({

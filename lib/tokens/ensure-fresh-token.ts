@@ -15,6 +15,7 @@ import type { Classification } from '../microsoft/classify';
 import { AccessTokenCache } from './access-token-cache';
 import { backoffDelayMs, isFresh, nextRetryAt } from './freshness';
 import { SingleFlight } from './single-flight';
+import { UsageStamps } from './usage-stamps';
 import { CredentialTokenStore, type CredentialTokenState } from './credential-token-store';
 import type { EnsureFreshTokenOptions, FreshToken, TokenResource } from './types';
 import type { SecretBox } from '../crypto';
@@ -34,6 +35,8 @@ export interface TokenServiceDeps {
   leaseMs?: number;
   /** How long a caller waits for another process's refresh before giving up with a 503. */
   waitTimeoutMs?: number;
+  /** How often (at most) a credential's use is stamped in the database, per process. */
+  usageStampIntervalMs?: number;
   /** Attempts and total time for transient failures within one call. */
   retry?: { attempts: number; baseMs: number; maxMs: number; budgetMs: number };
 }
@@ -83,6 +86,12 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const store = new CredentialTokenStore(deps.db, deps.secrets);
   const cached = new AccessTokenCache(deps.cache, deps.secrets, log, clock);
   const flights = new SingleFlight<FreshToken>();
+  const usage = new UsageStamps({
+    clock,
+    intervalMs: deps.usageStampIntervalMs ?? 10 * 60_000,
+    write: (credentialId, at) => store.recordAccess(credentialId, at),
+    onError: (credentialId) => log.debug({ credentialId }, 'could not record mailbox use'),
+  });
   const owner = `${process.pid}:${randomUUID()}`;
   // Process-wide pause after an app-level failure: the app's own secret is broken, so every
   // credential would fail the same way; don't hammer the identity platform meanwhile.
@@ -100,6 +109,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       refreshedSince: options.refreshedSince,
       strict: options.strict ?? false,
     };
+    if (!options.background) usage.touch(credentialId);
     const hit = await cached.get(credentialId, resource);
     // The cache cannot tell when the credential was last refreshed; such callers ask the database.
     if (hit && want.refreshedSince === undefined && tokenSatisfies(hit, want)) return hit;

@@ -29,4 +29,9 @@ export interface EnsureFreshTokenOptions {
    * usable. Interactive callers want that token; the cron must count what actually happened.
    */
   strict?: boolean;
+  /**
+   * A background job (cron warm-up, OneDrive sync) rather than a person: not counted as use of
+   * the mailbox, so the cron keeps warming only mailboxes people actually open.
+   */
+  background?: boolean;
 }

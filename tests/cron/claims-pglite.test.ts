@@ -22,7 +22,7 @@ async function credential(email: string, lastRefreshDaysAgo: number) {
   const user = await db.user.create({ data: { email } });
   const at = new Date(Date.now() - lastRefreshDaysAgo * DAY_MS);
   return db.mailCredential.create({
-    data: { userId: user.id, email, authType: 'oauth2', refreshTokenSealed: 'sealed', lastRefreshAt: at, refreshTokenIssuedAt: at },
+    data: { userId: user.id, email, authType: 'oauth2', refreshTokenSealed: 'sealed', lastRefreshAt: at, refreshTokenIssuedAt: at, lastAccessedAt: new Date() },
   });
 }
 
@@ -40,7 +40,7 @@ describe('cron SQL on PGlite', () => {
       ],
     });
     const claim = (owner: string, at = now) =>
-      claimDueCredentials({ db, owner, now: at, limit: 10, leaseMs: 60_000, warmBefore: at + 900_000, idleBefore: at - 30 * DAY_MS });
+      claimDueCredentials({ db, owner, now: at, limit: 10, leaseMs: 60_000, warmBefore: at + 900_000, activeSince: at - 4 * 3_600_000, idleBefore: at - 30 * DAY_MS });
 
     const claimed = await claim('a');
     expect(claimed).toEqual([

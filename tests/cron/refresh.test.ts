@@ -48,16 +48,16 @@ describe('claiming due credentials', () => {
     const now = Date.now();
     const claims = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        claimDueCredentials({ db: db(), owner: `claimer-${i}`, now, limit: 10, leaseMs: 60_000, warmBefore: now, idleBefore: now - 30 * DAY_MS }),
+        claimDueCredentials({ db: db(), owner: `claimer-${i}`, now, limit: 10, leaseMs: 60_000, warmBefore: now, activeSince: now - 4 * 3_600_000, idleBefore: now - 30 * DAY_MS }),
       ),
     );
     const claimed = claims.flat().map((c) => c.id);
     expect(claimed).toHaveLength(50);
     expect(new Set(claimed)).toEqual(new Set(ids));
     // Leased: nothing is due again until the leases expire.
-    expect(await claimDueCredentials({ db: db(), owner: 'late', now, limit: 100, leaseMs: 60_000, warmBefore: now, idleBefore: now - 30 * DAY_MS })).toEqual([]);
+    expect(await claimDueCredentials({ db: db(), owner: 'late', now, limit: 100, leaseMs: 60_000, warmBefore: now, activeSince: now - 4 * 3_600_000, idleBefore: now - 30 * DAY_MS })).toEqual([]);
     const later = now + 61_000;
-    const again = await claimDueCredentials({ db: db(), owner: 'later', now: later, limit: 100, leaseMs: 60_000, warmBefore: later, idleBefore: later - 30 * DAY_MS });
+    const again = await claimDueCredentials({ db: db(), owner: 'later', now: later, limit: 100, leaseMs: 60_000, warmBefore: later, activeSince: later - 4 * 3_600_000, idleBefore: later - 30 * DAY_MS });
     expect(again).toHaveLength(50);
     expect(again[0]).toMatchObject({ idle: true, warm: [] });
   });
@@ -233,5 +233,17 @@ describe('runCron: refreshes', () => {
     const tokens = await db().accessToken.findMany({ where: { credentialId: soon.credentialId } });
     for (const t of tokens) expect(t.expiresAt.getTime()).toBeGreaterThan(Date.now() + 30 * 60_000);
     expect((await credential(later.credentialId)).tokenVersion).toBe(laterVersion);
+  });
+
+  it('leaves tokens of a mailbox nobody opened lately to be refreshed on demand', async () => {
+    const { credentialId } = await w.seed();
+    await w.giveToken(credentialId, 'imap', 300);
+    await db().mailCredential.update({ where: { id: credentialId }, data: { lastAccessedAt: new Date(Date.now() - 5 * 3_600_000) } });
+    const version = (await credential(credentialId)).tokenVersion;
+    const before = w.refreshRequests();
+    const summary = await w.run();
+    expect(summary).toMatchObject({ refreshed: 0, failed: 0 });
+    expect(w.refreshRequests()).toBe(before);
+    expect((await credential(credentialId)).tokenVersion).toBe(version);
   });
 });

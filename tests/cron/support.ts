@@ -81,6 +81,8 @@ export async function createCronWorld(): Promise<CronWorld> {
         where: { credentialId_resource: { credentialId: id, resource } },
         data: { expiresAt: new Date(Date.now() + seconds * 1000) },
       });
+      // A person used the mailbox just now: the cron warms only mailboxes in use.
+      await db.mailCredential.update({ where: { id }, data: { lastAccessedAt: new Date() } });
       // Redis still holds the token with its real expiry; the database is what the cron reads.
       await f.cache.del(accessTokenCacheKey(id, resource));
     },
@@ -94,6 +96,7 @@ export async function createCronWorld(): Promise<CronWorld> {
         drainMs: 10_000,
         concurrency: 8,
         warmWindowSeconds: 900,
+        warmActiveHours: 4,
         idleDays: 30,
         nearExpiryDays: 80,
         ...overrides,

@@ -175,6 +175,37 @@ describe('ensureFreshToken', () => {
     expect(row.refreshTokenSealed).not.toBe(rowBefore.refreshTokenSealed);
   });
 
+  it('stamps a person’s use of the mailbox, throttled, and not a background job’s', async () => {
+    const { credentialId } = await f.seedCredential();
+    const background = f.service();
+    await background.ensureFreshToken(credentialId, 'imap', { background: true });
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await credentialRow(credentialId)).lastAccessedAt).toBeNull();
+
+    let writes = 0;
+    const db = new Proxy(f.database.db, {
+      get(target, prop, receiver) {
+        if (prop !== 'mailCredential') return Reflect.get(target, prop, receiver) as unknown;
+        return new Proxy(target.mailCredential, {
+          get(inner, p, r) {
+            if (p === 'updateMany') {
+              return (args: { data: Record<string, unknown> }) => {
+                if ('lastAccessedAt' in args.data) writes += 1;
+                return inner.updateMany(args as never);
+              };
+            }
+            return Reflect.get(inner, p, r) as unknown;
+          },
+        });
+      },
+    });
+    const person = f.service({ db });
+    for (let i = 0; i < 20; i++) await person.ensureFreshToken(credentialId, 'imap');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(writes).toBe(1);
+    expect((await credentialRow(credentialId)).lastAccessedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
   it('mints Graph tokens from the same refresh token, cached per resource', async () => {
     const { credentialId, email } = await f.seedCredential();
     // Consent for Files.Read.All is granted (incremental consent) before Graph is asked.

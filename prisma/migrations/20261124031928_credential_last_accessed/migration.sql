@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "MailCredential" ADD COLUMN     "lastAccessedAt" TIMESTAMP(3);

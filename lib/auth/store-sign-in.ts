@@ -4,18 +4,18 @@
 import type { Account, User } from 'next-auth';
 import { childLogger } from '../log';
 import { SIGN_IN_SCOPES } from '../microsoft';
-import { storeMicrosoftGrant } from '../tokens';
+import { connectMicrosoftMailbox } from '../mail/connect-microsoft-mailbox';
 import { identityFromVerifiedIdToken } from './claims';
 import { AuthFlowError } from './errors';
 import { MICROSOFT_PROVIDER_ID } from './provider';
 
 const log = childLogger('auth');
 
-export type StoreGrant = typeof storeMicrosoftGrant;
+export type StoreGrant = typeof connectMicrosoftMailbox;
 
 export async function storeSignInGrant(
   input: { user: Pick<User, 'id'>; account: Account | null },
-  store: StoreGrant = storeMicrosoftGrant,
+  store: StoreGrant = connectMicrosoftMailbox,
 ): Promise<string | null> {
   const { user, account } = input;
   if (!account || account.provider !== MICROSOFT_PROVIDER_ID) return null;

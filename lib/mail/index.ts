@@ -9,3 +9,4 @@ export { getMessage } from './get-message';
 export type { AccountSummary } from './accounts';
 export type { MailContext } from './context';
 export { getMailContext } from './runtime';
+export { connectMicrosoftMailbox, type MicrosoftGrantInput } from './connect-microsoft-mailbox';

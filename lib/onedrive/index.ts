@@ -9,3 +9,4 @@ export { unseenAfterResync } from './resync';
 export { GraphClient, DELTA_SELECT, type GraphClientOptions, type DeltaPage } from './graph-client';
 export { GraphError, ResyncRequiredError, DeadlineReachedError, LeaseLostError, DownloadError } from './errors';
 export type { GetGraphToken, GraphDriveItem, StoredItem, FileState } from './types';
+export { syncLinkNow } from './runtime';

@@ -2,6 +2,7 @@
 // Graph Files.Read.All first), the cron's sync, files, sync now, unlink; ownership everywhere.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startApp, type SignedIn, type TestApp } from '../support/app';
+import { waitFor } from '../support/net';
 
 interface Kb { id: string; name: string; onedrive: null | { status: string; lastSyncAt: string | null; hasStoredToken: boolean; error: string | null; fileCount: number } }
 interface ErrorBody { error: { code: string } }
@@ -72,28 +73,36 @@ describe('a knowledge base with a OneDrive folder', () => {
     expect((await ada.sendJson<ErrorBody>('POST', '/api/knowledge', { name: '' })).status).toBe(400);
   });
 
-  test('links a folder (202); the next cron run syncs it', async () => {
+  test('links a folder (202) and its first sync starts at once', async () => {
     const linked = await ada.sendJson('POST', `/api/knowledge/${kb.id}/onedrive`, { accountId, driveId, folderId, folderPath: '/Team', intervalMinutes: 30 });
     expect(linked.status).toBe(202);
     // Bob cannot link Ada's mailbox to his knowledge bases.
     const bobKb = (await bob.sendJson<Kb>('POST', '/api/knowledge', { name: 'Bob' })).body;
     expect((await bob.sendJson<ErrorBody>('POST', `/api/knowledge/${bobKb.id}/onedrive`, { accountId, driveId, folderId })).status).toBe(404);
 
-    const summary = await runCron();
-    expect(summary.syncs).toMatchObject({ run: 1, failed: 0 });
-    const view = (await ada.getJson<Kb>(`/api/knowledge/${kb.id}`)).body;
+    const view = await waitFor(
+      async () => {
+        const body = (await ada.getJson<Kb>(`/api/knowledge/${kb.id}`)).body;
+        return body.onedrive?.lastSyncAt ? body : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the first sync' },
+    );
     expect(view.onedrive).toMatchObject({ status: 'idle', hasStoredToken: true, error: null, fileCount: 2 });
-    expect(view.onedrive!.lastSyncAt).not.toBeNull();
     const files = (await ada.getJson<Array<{ name: string; path: string }>>(`/api/knowledge/${kb.id}/files`)).body;
     expect(files.map((f) => f.name).sort()).toEqual(['faq.txt', 'handbook.md']);
   });
 
-  test('sync now (202) picks up changes', async () => {
+  test('sync now (202) picks up changes; the cron leaves a link that is not due alone', async () => {
     app.emulator.drive.addFile(driveId, folderId, 'new.txt', 'fresh');
     expect((await ada.sendJson('POST', `/api/knowledge/${kb.id}/sync`)).status).toBe(202);
-    await runCron();
+    await waitFor(
+      async () => (await ada.getJson<Array<{ name: string }>>(`/api/knowledge/${kb.id}/files`)).body.length === 3,
+      { timeoutMs: 20_000, what: 'sync now' },
+    );
     const files = (await ada.getJson<Array<{ name: string }>>(`/api/knowledge/${kb.id}/files`)).body;
     expect(files.map((f) => f.name).sort()).toEqual(['faq.txt', 'handbook.md', 'new.txt']);
+    const summary = await runCron();
+    expect(summary.syncs).toMatchObject({ run: 0, failed: 0 });
   });
 
   test('unlinking (204) drops the link and its files', async () => {

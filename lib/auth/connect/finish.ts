@@ -8,7 +8,7 @@ import { AppError, invalidRequest } from '../../errors';
 import { childLogger } from '../../log';
 import { SIGN_IN_SCOPES, TokenRequestError, verifyIdToken, type MicrosoftIdentity, type TokenSet } from '../../microsoft';
 import { serializeCookie } from '../../http/cookies';
-import { storeMicrosoftGrant } from '../../tokens';
+import { connectMicrosoftMailbox } from '../../mail/connect-microsoft-mailbox';
 import { connectRedirectUri, identityClientFor, requireMicrosoftSettings, type MicrosoftSettings } from '../microsoft';
 import { CONNECT_CALLBACK_PATH } from './start';
 import { claimPending, CONNECT_COOKIE, openPending, sameSecret, type PendingConnect } from './pending';
@@ -53,7 +53,7 @@ export async function finishMailConnect(input: FinishMailConnectInput): Promise<
   const tokens = await redeem(settings, input.params.code, pending);
   const identity = await verify(settings, tokens, pending);
   if (!tokens.refreshToken) throw new AppError('upstream_unavailable', 'Microsoft did not grant offline access; try again');
-  const credentialId = await storeMicrosoftGrant({
+  const credentialId = await connectMicrosoftMailbox({
     userId: input.userId,
     email: identity.email,
     providerAccountId: identity.oid,

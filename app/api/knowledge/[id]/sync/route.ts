@@ -1,11 +1,16 @@
+import { after } from 'next/server';
 import { getDb } from '@/lib/db';
 import { idParams } from '@/lib/http/params';
 import { json } from '@/lib/http/respond';
 import { route } from '@/lib/http/route';
 import { requestSync } from '@/lib/knowledge';
+import { syncLinkNow } from '@/lib/onedrive';
 
 export const dynamic = 'force-dynamic';
 
-export const POST = route({ params: idParams }, async ({ userId, params }) =>
-  json(await requestSync({ db: await getDb(), userId, knowledgeBaseId: params.id }), { status: 202 }),
-);
+// The sync runs after the response (202), bounded; the cron picks up whatever it leaves.
+export const POST = route({ params: idParams }, async ({ userId, params }) => {
+  const { linkId } = await requestSync({ db: await getDb(), userId, knowledgeBaseId: params.id });
+  after(() => syncLinkNow({ linkId }));
+  return json({ linkId }, { status: 202 });
+});

@@ -21,7 +21,10 @@ export default function setup() {
     const logs = readFileSync(logFile, 'utf8');
     const leaked = secrets.filter((s) => logs.includes(s));
     if (leaked.length > 0) {
-      throw new Error(`${leaked.length} issued secret(s) appeared in the suite's logs (${logFile})`);
+      // A throw here is only printed by vitest; the exit code is what fails CI.
+      console.error(`FAIL log scan: ${leaked.length} issued secret(s) appeared in the suite's logs (${logFile})`);
+      process.exitCode = 1;
+      return;
     }
     console.log(`log scan: ${secrets.length} issued secrets, none in ${logs.length} bytes of logs`);
   };

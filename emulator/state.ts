@@ -1,7 +1,7 @@
 // The emulator's memory: users, consent, grant families, and the tokens and codes it issued.
 // Everything is synchronous so that one request's read-modify-write can never interleave with
 // another's (Node runs each handler's synchronous part to completion).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { newSecret } from './ledger';
 import { canonicalPermission, permissionKey, RESOURCES, type ResourceName } from './identity/scopes';
 
@@ -133,9 +133,12 @@ export class EmulatorState {
     const existing = this.userByEmail(input.email);
     if (existing) return existing;
     const local = input.email.split('@')[0] ?? input.email;
+    const tid = input.tenantId ?? this.config.defaultTenantId;
     const user: EmulatorUser = {
-      oid: randomUUID(),
-      tid: input.tenantId ?? this.config.defaultTenantId,
+      // Derived, like Microsoft's stable object ids: the same user in the same tenant keeps its id
+      // across emulator restarts (the sandbox's stored account links still match).
+      oid: stableUuid(`${tid}|${input.email.toLowerCase()}`),
+      tid,
       email: input.email,
       name: input.name ?? local.replace(/[._-]+/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase()),
     };
@@ -250,4 +253,11 @@ export class EmulatorState {
       if (!user || record.userOid === user.oid) record.expiresAt = Math.min(record.expiresAt, past);
     }
   }
+}
+
+/** A UUID-shaped id derived from `seed` (version 5 style: sha-1 based, RFC 4122 variant). */
+function stableUuid(seed: string): string {
+  const hex = createHash('sha1').update(`mailbridge-emulator/user/${seed}`).digest('hex');
+  const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }

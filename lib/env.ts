@@ -56,8 +56,15 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+// The sandbox trusts the local emulator's sign-ins; it has no place in production.
+const checked = schema.superRefine((env, ctx) => {
+  if (env.SANDBOX && env.NODE_ENV === 'production') {
+    ctx.addIssue({ code: 'custom', path: ['SANDBOX'], message: 'SANDBOX must not be enabled in production' });
+  }
+});
+
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const result = schema.safeParse(source);
+  const result = checked.safeParse(source);
   if (!result.success) {
     // Name the variables, never echo their values (some are secrets).
     const names = result.error.issues.map((i) => i.path.join('.')).join(', ');

@@ -17,7 +17,8 @@ const SECRET_KEYS = [
   'client_secret',
   'authorization',
   'Authorization',
-  'code',
+  // Not `code`: error codes (AADSTS…) are what operators read; authorization codes are never
+  // logged under any key.
   'code_verifier',
   'cookie',
 ];

@@ -18,7 +18,8 @@ const ERRORS: Record<string, string> = {
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
   const error = typeof params.error === 'string' ? params.error : undefined;
-  const callbackUrl = typeof params.callbackUrl === 'string' && params.callbackUrl.startsWith('/') ? params.callbackUrl : '/inbox';
+  // Same-site paths only: `//host` and `/\\host` would leave the site.
+  const callbackUrl = typeof params.callbackUrl === 'string' && /^\/(?![/\\])/.test(params.callbackUrl) ? params.callbackUrl : '/inbox';
   if (!error && (await currentUserId())) redirect(callbackUrl);
   const configured = microsoftSettings() !== null;
   return (

@@ -13,10 +13,23 @@ function addresses(value: AddressObject | AddressObject[] | undefined): MailAddr
   return objects.flatMap((o) => toAddressList(o.value));
 }
 
-export async function getMessage(client: ImapFlow, options: { mailbox: string; uid: number }): Promise<MessageDetail> {
-  const fetched = await withMailbox(client, options.mailbox, () =>
-    client.fetchOne(String(options.uid), { uid: true, source: true, internalDate: true }, { uid: true }),
-  );
+/** Larger messages are not loaded into memory to be parsed and displayed. */
+export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+
+export async function getMessage(
+  client: ImapFlow,
+  options: { mailbox: string; uid: number; maxBytes?: number },
+): Promise<MessageDetail> {
+  const maxBytes = options.maxBytes ?? MAX_MESSAGE_BYTES;
+  const fetched = await withMailbox(client, options.mailbox, async () => {
+    const head = await client.fetchOne(String(options.uid), { uid: true, size: true }, { uid: true });
+    if (!head) return null;
+    if ((head.size ?? 0) > maxBytes) {
+      const mb = Math.ceil((head.size ?? 0) / (1024 * 1024));
+      throw new AppError('invalid_request', `This message is too large to display here (${mb} MB)`);
+    }
+    return client.fetchOne(String(options.uid), { uid: true, source: true, internalDate: true }, { uid: true });
+  });
   if (!fetched || !fetched.source) throw new AppError('not_found', 'No such message');
 
   const parsed = await simpleParser(fetched.source);

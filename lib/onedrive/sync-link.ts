@@ -269,7 +269,7 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
     const verdict = judgeFailure(error);
     result.outcome = verdict.outcome;
     if (verdict.outcome !== 'partial') result.error = verdict.code;
-    if (verdict.code === 'internal') logger.error({ err: error }, 'onedrive sync failed unexpectedly');
+    if (verdict.code === 'internal') logger.error({ errName: errorName(error) }, 'onedrive sync failed unexpectedly');
     const now = clock();
     try {
       if (verdict.outcome === 'partial') {
@@ -288,7 +288,7 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
         });
       }
     } catch (releaseError) {
-      logger.error({ err: releaseError }, 'could not record the sync outcome');
+      logger.error({ errName: errorName(releaseError) }, 'could not record the sync outcome');
     }
   }
   run.countsFromClients();
@@ -308,4 +308,9 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
     'onedrive sync finished',
   );
   return result;
+}
+
+/** Errors are logged by name: messages of library errors can echo URLs or upstream bodies. */
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
 }

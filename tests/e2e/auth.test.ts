@@ -92,6 +92,25 @@ describe('signing in with Microsoft', () => {
   });
 });
 
+test('after sign-in, /signin only ever redirects within the site', async () => {
+  const grace = await app.signIn('grace@contoso.test');
+  for (const target of ['//evil.example/phish', '/\\evil.example', 'https://evil.example/']) {
+    const response = await grace.get(`/signin?callbackUrl=${encodeURIComponent(target)}`);
+    expect(response.status).toBeGreaterThanOrEqual(300);
+    expect(response.status).toBeLessThan(400);
+    expect(new URL(response.headers.get('location')!, app.url).origin).toBe(new URL(app.url).origin);
+  }
+  const inside = await grace.get(`/signin?callbackUrl=${encodeURIComponent('/accounts')}`);
+  expect(inside.headers.get('location')).toMatch(/\/accounts$/);
+});
+
+test('pages refuse to be framed and are not content-sniffed', async () => {
+  const response = await app.client().get('/signin');
+  expect(response.headers.get('x-frame-options')).toBe('DENY');
+  expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+});
+
 test('no answer from the app ever carried a token, a code or a secret', () => {
   expect(app.secretsInResponses()).toEqual([]);
 });

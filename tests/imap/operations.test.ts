@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '@/lib/errors';
 import { parseListMessagesParams, type ImapService } from '@/lib/imap';
+import { getMessage } from '@/lib/imap/get-message';
 import { buildEml } from '../support/mail-fixtures';
 import { createImapFixture, type ImapFixture } from '../support/imap';
 
@@ -155,5 +156,20 @@ describe('getMessage', () => {
   it('is not_found for a UID that does not exist', async () => {
     const { credentialId } = await mailbox();
     await expectAppError(imap.getMessage(credentialId, { mailbox: 'INBOX', uid: 999 }), 'not_found');
+  });
+});
+
+describe('getMessage size cap', () => {
+  it('refuses to load a message larger than the cap, without fetching its body', async () => {
+    const { credentialId, email } = await mailbox();
+    const uid = await f.dovecot.save(email, buildEml({ subject: 'big', text: 'x'.repeat(5_000) }));
+    const error = await imap.withSession(credentialId, (client) => getMessage(client, { mailbox: 'INBOX', uid, maxBytes: 1_000 })).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).message).toMatch(/too large/);
+    const ok = await imap.withSession(credentialId, (client) => getMessage(client, { mailbox: 'INBOX', uid, maxBytes: 100_000 }));
+    expect(ok.subject).toBe('big');
   });
 });

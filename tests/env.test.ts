@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { parseEnv } from '@/lib/env';
+
+describe('configuration', () => {
+  it('applies the documented defaults', () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({
+      MICROSOFT_TENANT: 'common',
+      MICROSOFT_AUTHORITY_HOST: 'https://login.microsoftonline.com',
+      MICROSOFT_GRAPH_URL: 'https://graph.microsoft.com/v1.0',
+      IMAP_HOST: 'outlook.office365.com',
+      IMAP_PORT: 993,
+      IMAP_SECURE: true,
+      TOKEN_REFRESH_SKEW_SECONDS: 300,
+      IMAP_ALLOW_PRIVATE_HOSTS: false,
+    });
+  });
+
+  it('names a bad variable without echoing its value', () => {
+    expect(() => parseEnv({ REDIS_URL: 'not a url with secret-hunter2' })).toThrow(/REDIS_URL/);
+    expect(() => parseEnv({ REDIS_URL: 'not a url with secret-hunter2' })).not.toThrow(/hunter2/);
+  });
+
+  it('refuses the sandbox in production', () => {
+    expect(() => parseEnv({ NODE_ENV: 'production', SANDBOX: 'true' })).toThrow(/SANDBOX/);
+    expect(parseEnv({ NODE_ENV: 'development', SANDBOX: 'true' }).SANDBOX).toBe(true);
+  });
+});

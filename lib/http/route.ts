@@ -1,10 +1,14 @@
-// The one wrapper every route handler goes through: session (unless the route is public),
-// Next 16's async params validated with zod, the handler, and every error mapped to SPEC §4's
-// JSON shape by errorResponse (no stack traces, no tokens). Route files stay thin.
+// The one wrapper every route handler goes through: cross-site refusal for state-changing
+// requests, session (unless the route is public), Next 16's async params validated with zod, the
+// handler, and every error mapped to SPEC §4's JSON shape by errorResponse (no stack traces, no
+// tokens). Route files stay thin.
 import type { z } from 'zod';
 import { requireUserId } from '../auth/session';
+import { publicBaseUrl } from '../env';
+import { invalidRequest } from '../errors';
 import { childLogger } from '../log';
 import { errorResponse } from './respond';
+import { isCrossSiteRequest, originOf } from './same-origin';
 
 const log = childLogger('http');
 
@@ -58,7 +62,13 @@ function wrap<S extends z.ZodType | undefined, U>(
     const url = new URL(request.url);
     let response: Response;
     try {
-      // The session first: without one, every route answers 401 whatever else is wrong.
+      // Before anything else, the session lookup included (a database session is touched when
+      // read): a cross-site request changes nothing.
+      if (isCrossSiteRequest(request, originOf(publicBaseUrl()))) {
+        log.info({ method: request.method, path: url.pathname }, 'cross-site request refused');
+        throw invalidRequest('Cross-site request refused');
+      }
+      // Then the session: without one, every route answers 401 whatever else is wrong.
       const user = await authenticate();
       const raw = (await context?.params) ?? {};
       const params = (options.params ? options.params.parse(raw) : raw) as ParamsOf<S>;

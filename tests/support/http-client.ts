@@ -1,5 +1,6 @@
 // A cookie-jar HTTP client for end-to-end tests: redirects are followed by hand (so a test sees
-// every hop, across the app and the emulator), cookies are kept per host and path.
+// every hop, across the app and the emulator), cookies are kept per host and path, and
+// state-changing requests carry an Origin header like a browser's.
 
 interface StoredCookie {
   value: string;
@@ -36,6 +37,10 @@ export class HttpClient {
     const headers = new Headers(init.headers);
     const cookie = this.cookieHeader(url);
     if (cookie) headers.set('cookie', cookie);
+    // As a browser on the app's own pages does: state-changing requests name their origin (the
+    // app refuses cross-site ones). A test may set its own Origin to play another site.
+    const method = (init.method ?? 'GET').toUpperCase();
+    if (method !== 'GET' && method !== 'HEAD' && !headers.has('origin')) headers.set('origin', url.origin);
     const response = await fetch(url, { ...init, headers, redirect: 'manual' });
     this.store(url, response.headers.getSetCookie());
     if (url.origin === new URL(this.baseUrl).origin) {

@@ -18,6 +18,11 @@ export interface Classification {
   code: string;
   /** Seconds the server asked us to wait, when it said. */
   retryAfterSeconds?: number;
+  /**
+   * The user never consented to the scope asked for (AADSTS65001, consent_required): a reauth
+   * that concerns that resource only, not the grant as a whole.
+   */
+  consent?: true;
 }
 
 export interface TokenErrorBody {
@@ -61,6 +66,7 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 const LOOP_CODE = 50196;
+const CONSENT_CODE = 65001;
 
 const REAUTH_ERRORS = new Set(['invalid_grant', 'interaction_required', 'consent_required']);
 
@@ -70,9 +76,12 @@ export function classifyTokenFailure(input: {
   retryAfterSeconds?: number;
 }): Classification {
   const { status, body } = input;
-  const withRetry = (c: Classification): Classification =>
-    input.retryAfterSeconds === undefined ? c : { ...c, retryAfterSeconds: input.retryAfterSeconds };
   const codes = Array.isArray(body?.error_codes) ? body.error_codes.filter((c) => Number.isInteger(c)) : [];
+  const consent = codes.includes(CONSENT_CODE) || body?.error === 'consent_required' || body?.suberror === 'consent_required';
+  const withRetry = (c: Classification): Classification => {
+    const base = input.retryAfterSeconds === undefined ? c : { ...c, retryAfterSeconds: input.retryAfterSeconds };
+    return consent && c.kind === 'reauth' ? { ...base, consent: true } : base;
+  };
 
   // Specific AADSTS codes decide first: `invalid_grant` also carries transient codes such as 50033.
   if (codes.includes(LOOP_CODE)) return withRetry({ kind: 'loop', code: `AADSTS${LOOP_CODE}` });

@@ -198,6 +198,9 @@ export class GraphClient {
         else this.counts.downloads++;
         res = await this.fetch(url, {
           headers: authorized ? { Authorization: `Bearer ${token}`, Accept: 'application/json' } : {},
+          // The bearer token never follows a redirect: Graph's JSON endpoints do not redirect, so
+          // one is answered as an error rather than trusted.
+          redirect: authorized ? 'manual' : 'follow',
           signal: AbortSignal.timeout((this.options.timeoutMs ?? 60_000) * (authorized ? 1 : 5)),
         });
       } catch (error) {

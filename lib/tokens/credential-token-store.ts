@@ -11,6 +11,8 @@ export interface CredentialTokenState {
   lastError: string | null;
   nextRetryAt: number | null;
   lastRefreshAt: number | null;
+  /** Until when another refresh holds the lease (database time), if anyone does. */
+  leaseUntil: number | null;
   hasRefreshToken: boolean;
   refreshTokenSealed: string | null;
   accessToken: FreshToken | null;
@@ -34,6 +36,7 @@ export class CredentialTokenStore {
         lastError: true,
         nextRetryAt: true,
         lastRefreshAt: true,
+        refreshLeaseUntil: true,
         refreshTokenSealed: true,
         accessTokens: { where: { resource }, select: { tokenSealed: true, expiresAt: true } },
       },
@@ -48,6 +51,7 @@ export class CredentialTokenStore {
         lastError: 'disconnected',
         nextRetryAt: null,
         lastRefreshAt: null,
+        leaseUntil: null,
         hasRefreshToken: false,
         refreshTokenSealed: null,
         accessToken: null,
@@ -62,6 +66,7 @@ export class CredentialTokenStore {
       lastError: row.lastError,
       nextRetryAt: row.nextRetryAt?.getTime() ?? null,
       lastRefreshAt: row.lastRefreshAt?.getTime() ?? null,
+      leaseUntil: row.refreshLeaseUntil?.getTime() ?? null,
       hasRefreshToken: row.refreshTokenSealed !== null,
       refreshTokenSealed: row.refreshTokenSealed,
       accessToken: stored ? this.openAccessToken(credentialId, resource, stored) : null,
@@ -73,11 +78,24 @@ export class CredentialTokenStore {
     return this.secrets.open(state.refreshTokenSealed, refreshTokenAad(state.credentialId));
   }
 
-  async acquireLease(credentialId: string, owner: string, now: number, leaseMs: number): Promise<boolean> {
-    const { count } = await this.db.mailCredential.updateMany({
-      where: { id: credentialId, OR: [{ refreshLeaseUntil: null }, { refreshLeaseUntil: { lt: new Date(now) } }] },
-      data: { refreshLeaseOwner: owner, refreshLeaseUntil: new Date(now + leaseMs) },
-    });
+  // Lease times come from the database's clock, so processes whose clocks disagree still agree
+  // on when a lease has expired. Columns hold UTC timestamps without a zone, as Prisma writes them.
+  async acquireLease(credentialId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const count = await this.db.$executeRaw`
+      UPDATE "MailCredential"
+      SET "refreshLeaseOwner" = ${owner},
+          "refreshLeaseUntil" = (now() AT TIME ZONE 'UTC') + (${leaseMs}::int * interval '1 millisecond')
+      WHERE id = ${credentialId}
+        AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < (now() AT TIME ZONE 'UTC'))`;
+    return count === 1;
+  }
+
+  /** Extends a lease this owner still holds; false when it was lost (expired and taken). */
+  async renewLease(credentialId: string, owner: string, leaseMs: number): Promise<boolean> {
+    const count = await this.db.$executeRaw`
+      UPDATE "MailCredential"
+      SET "refreshLeaseUntil" = (now() AT TIME ZONE 'UTC') + (${leaseMs}::int * interval '1 millisecond')
+      WHERE id = ${credentialId} AND "refreshLeaseOwner" = ${owner}`;
     return count === 1;
   }
 

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import type { Cache } from '../cache/types';
 import type { IdentityClient } from '../microsoft/identity-client';
-import { TokenRequestError } from '../microsoft/identity-client';
+import { TokenRequestError, type TokenSet } from '../microsoft/identity-client';
 import type { Classification } from '../microsoft/classify';
 import { AccessTokenCache } from './access-token-cache';
 import { backoffDelayMs, isFresh, nextRetryAt } from './freshness';
@@ -33,7 +33,7 @@ export interface TokenServiceDeps {
   random?: () => number;
   /** How long a refresh may hold the credential's lease. */
   leaseMs?: number;
-  /** How long a caller waits for another process's refresh before giving up with a 503. */
+  /** How long a caller without a usable token waits for another refresh before a 503. */
   waitTimeoutMs?: number;
   /** How often (at most) a credential's use is stamped in the database, per process. */
   usageStampIntervalMs?: number;
@@ -66,6 +66,9 @@ interface Want {
   strict: boolean;
 }
 const POLL_MS = 40;
+const COMMIT_FAILURE_BACKOFF_MS = 30_000;
+/** The lease was lost or the result superseded: read the state again. */
+const RETRY = Symbol('retry');
 const APP_FAILURE_PAUSE_MS = 60_000;
 
 export interface TokenService {
@@ -80,7 +83,8 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const random = deps.random ?? Math.random;
   const skewMs = deps.skewSeconds * 1000;
   const leaseMs = deps.leaseMs ?? 30_000;
-  const waitTimeoutMs = deps.waitTimeoutMs ?? 20_000;
+  // Waiting at least one lease length means a crashed holder is replaced rather than reported.
+  const waitTimeoutMs = deps.waitTimeoutMs ?? leaseMs + 5_000;
   const retry = deps.retry ?? { attempts: 3, baseMs: 250, maxMs: 4_000, budgetMs: 8_000 };
   const log = deps.logger;
   const store = new CredentialTokenStore(deps.db, deps.secrets);
@@ -92,7 +96,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     write: (credentialId, at) => store.recordAccess(credentialId, at),
     onError: (credentialId) => log.debug({ credentialId }, 'could not record mailbox use'),
   });
-  const owner = `${process.pid}:${randomUUID()}`;
+  const ownerPrefix = `${process.pid}:${randomUUID().slice(0, 8)}`;
   // Process-wide pause after an app-level failure: the app's own secret is broken, so every
   // credential would fail the same way; don't hammer the identity platform meanwhile.
   let appPausedUntil = 0;
@@ -137,24 +141,27 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         await cached.set(credentialId, resource, state.accessToken, skewMs);
         return state.accessToken;
       }
-      if (state.nextRetryAt !== null && state.nextRetryAt > clock()) {
-        return usableOrThrow(state, want, {
-          kind: 'transient',
-          code: 'backoff',
-          retryAfterSeconds: Math.ceil((state.nextRetryAt - clock()) / 1000),
-        });
-      }
-      if (appPausedUntil > clock()) {
-        return usableOrThrow(state, want, { kind: 'app', code: 'app_paused' });
-      }
-      if (await store.acquireLease(credentialId, owner, clock(), leaseMs)) {
-        try {
-          return await refreshHoldingLease(credentialId, resource, want);
-        } finally {
-          await store.releaseLease(credentialId, owner).catch((error: unknown) => {
-            log.warn({ credentialId, err: errorName(error) }, 'refresh lease release failed; it will expire');
-          });
+      const blocked = blockedBy(state);
+      if (blocked) return usableOrThrow(state, want, blocked);
+
+      const leaseFree = state.leaseUntil === null || state.leaseUntil < clock();
+      if (leaseFree) {
+        // A fresh owner per acquisition: a late release can never free someone else's lease.
+        const owner = `${ownerPrefix}:${randomUUID()}`;
+        if (await store.acquireLease(credentialId, owner, leaseMs)) {
+          try {
+            const result = await refreshHoldingLease(credentialId, resource, want, owner);
+            if (result !== RETRY) return result;
+            continue;
+          } finally {
+            await store.releaseLease(credentialId, owner).catch((error: unknown) => {
+              log.warn({ credentialId, err: errorName(error) }, 'refresh lease release failed; it will expire');
+            });
+          }
         }
+      } else if (!want.strict && usable(state, want)) {
+        // Someone else is refreshing; the current token still works, so nobody needs to wait.
+        return state.accessToken!;
       }
       if (clock() > deadline) {
         log.warn({ credentialId, resource, outcome: 'lock_timeout' }, 'gave up waiting for another refresh');
@@ -164,14 +171,30 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     }
   }
 
-  async function refreshHoldingLease(credentialId: string, resource: TokenResource, want: Want): Promise<FreshToken> {
-    // Re-read under the lease: another process may have finished a refresh just before.
+  /** Backoff after failures and the process-wide app pause both hold every refresh back. */
+  function blockedBy(state: CredentialTokenState): Classification | null {
+    if (state.nextRetryAt !== null && state.nextRetryAt > clock()) {
+      return { kind: 'transient', code: 'backoff', retryAfterSeconds: Math.ceil((state.nextRetryAt - clock()) / 1000) };
+    }
+    if (appPausedUntil > clock()) return { kind: 'app', code: 'app_paused' };
+    return null;
+  }
+
+  async function refreshHoldingLease(
+    credentialId: string,
+    resource: TokenResource,
+    want: Want,
+    owner: string,
+  ): Promise<FreshToken | typeof RETRY> {
+    // Re-read under the lease: another process may have just refreshed, or just failed.
     const state = await store.read(credentialId, resource);
     assertRefreshable(state);
     if (stateSatisfies(state, want) && state.accessToken) {
       await cached.set(credentialId, resource, state.accessToken, skewMs);
       return state.accessToken;
     }
+    const blocked = blockedBy(state);
+    if (blocked) return usableOrThrow(state, want, blocked);
     let refreshToken: string;
     try {
       refreshToken = store.openRefreshToken(state);
@@ -185,49 +208,16 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     const started = clock();
     let attempt = 0;
     for (;;) {
+      // A retry must still hold the lease, or another process may be refreshing by now.
+      if (attempt > 0 && !(await store.renewLease(credentialId, owner, leaseMs))) return RETRY;
+      let tokens: TokenSet;
       try {
-        const tokens = await deps.identity.refresh({ refreshToken, resource });
-        const fresh: FreshToken = { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt };
-        const committed = await store.commitRefresh({
-          state,
-          resource,
-          accessToken: fresh,
-          ...(tokens.refreshToken ? { rotatedRefreshToken: tokens.refreshToken } : {}),
-          now: clock(),
-        });
-        if (!committed) {
-          // Someone holding a newer version wrote first (our lease had expired): theirs wins.
-          log.warn({ credentialId, resource, outcome: 'superseded' }, 'refresh result superseded by a newer one');
-          const latest = await store.read(credentialId, resource);
-          if (latest.accessToken && isFresh(latest.accessToken.expiresAt, clock(), skewMs)) return latest.accessToken;
-          return fresh;
-        }
-        await cached.set(credentialId, resource, fresh, skewMs);
-        log.info(
-          { credentialId, resource, outcome: 'refreshed', rotated: Boolean(tokens.refreshToken), attempts: attempt + 1, durationMs: clock() - started },
-          'access token refreshed',
-        );
-        return fresh;
+        tokens = await deps.identity.refresh({ refreshToken, resource });
       } catch (error) {
         if (!(error instanceof TokenRequestError)) throw error;
         const c = error.classification;
-        if (c.kind === 'reauth') {
-          await store.markNeedsReauth({ state, code: c.code });
-          await cached.deleteAll(credentialId);
-          log.warn({ credentialId, resource, outcome: 'needs_reauth', code: c.code }, 'grant is gone; credential needs re-authorization');
-          throw new RefreshFailedError(c);
-        }
-        if (c.kind === 'app') {
-          appPausedUntil = clock() + APP_FAILURE_PAUSE_MS;
-          if (!reportedAppFailures.has(c.code)) {
-            reportedAppFailures.add(c.code);
-            log.error(
-              { credentialId, resource, outcome: 'app_misconfigured', code: c.code, alert: 'operator' },
-              'Microsoft rejected the app registration itself (client id/secret); refreshes paused',
-            );
-          }
-          return usableOrThrow(state, want, c);
-        }
+        if (c.kind === 'reauth') return failReauth(state, resource, c);
+        if (c.kind === 'app') return failApp(state, want, resource, c);
         attempt += 1;
         const delay = backoffDelayMs({
           attempt,
@@ -237,25 +227,105 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
           random,
         });
         const outOfBudget = clock() + delay - started > retry.budgetMs;
-        if (c.kind === 'loop' || attempt >= retry.attempts || outOfBudget) {
-          const failures = state.failureCount + 1;
-          const retryAt = nextRetryAt({
-            now: clock(),
-            failureCount: failures,
-            kind: c.kind,
-            ...(c.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: c.retryAfterSeconds }),
-            random,
-          });
-          await store.recordTransientFailure({ state, code: c.code, nextRetryAt: retryAt });
-          log.warn(
-            { credentialId, resource, outcome: 'failed', kind: c.kind, code: c.code, attempts: attempt, failureCount: failures },
-            'token refresh failed; will retry later',
-          );
-          return usableOrThrow(state, want, { ...c, retryAfterSeconds: Math.ceil((retryAt - clock()) / 1000) });
-        }
+        if (c.kind === 'loop' || attempt >= retry.attempts || outOfBudget) return failTransient(state, want, resource, c, attempt);
         await sleep(delay);
+        continue;
       }
+      return commit(state, resource, tokens, { attempts: attempt + 1, started });
     }
+  }
+
+  async function commit(
+    state: CredentialTokenState,
+    resource: TokenResource,
+    tokens: TokenSet,
+    info: { attempts: number; started: number },
+  ): Promise<FreshToken | typeof RETRY> {
+    const credentialId = state.credentialId;
+    const fresh: FreshToken = { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt };
+    let committed: boolean;
+    try {
+      committed = await store.commitRefresh({
+        state,
+        resource,
+        accessToken: fresh,
+        ...(tokens.refreshToken ? { rotatedRefreshToken: tokens.refreshToken } : {}),
+        now: clock(),
+      });
+    } catch (error) {
+      // Microsoft rotated, the database did not take it: the new tokens are dropped unused (the
+      // old refresh token stays valid at Microsoft). Back off briefly so a failing database does
+      // not turn every request into another refresh.
+      log.error({ credentialId, resource, outcome: 'commit_failed', err: errorName(error) }, 'refreshed tokens could not be stored');
+      await store
+        .recordTransientFailure({ state, code: 'commit_failed', nextRetryAt: clock() + COMMIT_FAILURE_BACKOFF_MS })
+        .catch(() => undefined);
+      throw new AppError('upstream_unavailable', 'The token could not be stored; try again shortly', {
+        retryAfter: COMMIT_FAILURE_BACKOFF_MS / 1000,
+      });
+    }
+    if (!committed) {
+      // A newer version was written meanwhile (a reconnect, a disconnect, or a refresh after our
+      // lease expired). Its refresh token wins; ours is never used. Read again.
+      log.warn({ credentialId, resource, outcome: 'superseded' }, 'refresh result superseded by a newer one');
+      return RETRY;
+    }
+    await cached.set(credentialId, resource, fresh, skewMs);
+    reportedAppFailures.clear();
+    log.info(
+      { credentialId, resource, outcome: 'refreshed', rotated: Boolean(tokens.refreshToken), attempts: info.attempts, durationMs: clock() - info.started },
+      'access token refreshed',
+    );
+    return fresh;
+  }
+
+  async function failReauth(state: CredentialTokenState, resource: TokenResource, c: Classification): Promise<never> {
+    const credentialId = state.credentialId;
+    // Consent missing for a resource other than mail (Files.Read.All for OneDrive) says nothing
+    // about the mailbox: only the feature that needs that resource must ask for consent.
+    if (c.consent && resource !== 'imap') {
+      log.warn({ credentialId, resource, outcome: 'consent_required', code: c.code }, 'no consent for this resource; the mailbox is unaffected');
+      throw new RefreshFailedError(c);
+    }
+    await store.markNeedsReauth({ state, code: c.code });
+    await cached.deleteAll(credentialId);
+    log.warn({ credentialId, resource, outcome: 'needs_reauth', code: c.code }, 'grant is gone; credential needs re-authorization');
+    throw new RefreshFailedError(c);
+  }
+
+  function failApp(state: CredentialTokenState, want: Want, resource: TokenResource, c: Classification): FreshToken {
+    appPausedUntil = clock() + APP_FAILURE_PAUSE_MS;
+    if (!reportedAppFailures.has(c.code)) {
+      reportedAppFailures.add(c.code);
+      log.error(
+        { credentialId: state.credentialId, resource, outcome: 'app_misconfigured', code: c.code, alert: 'operator' },
+        'Microsoft rejected the app registration itself (client id/secret); refreshes paused',
+      );
+    }
+    return usableOrThrow(state, want, c);
+  }
+
+  async function failTransient(
+    state: CredentialTokenState,
+    want: Want,
+    resource: TokenResource,
+    c: Classification,
+    attempts: number,
+  ): Promise<FreshToken> {
+    const failures = state.failureCount + 1;
+    const retryAt = nextRetryAt({
+      now: clock(),
+      failureCount: failures,
+      kind: c.kind === 'loop' ? 'loop' : 'transient',
+      ...(c.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: c.retryAfterSeconds }),
+      random,
+    });
+    await store.recordTransientFailure({ state, code: c.code, nextRetryAt: retryAt });
+    log.warn(
+      { credentialId: state.credentialId, resource, outcome: 'failed', kind: c.kind, code: c.code, attempts, failureCount: failures },
+      'token refresh failed; will retry later',
+    );
+    return usableOrThrow(state, want, { ...c, retryAfterSeconds: Math.ceil((retryAt - clock()) / 1000) });
   }
 
   function assertRefreshable(state: CredentialTokenState): void {
@@ -264,10 +334,15 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     }
   }
 
-  /** A failing refresh still serves a token that has not actually expired (unless strict). */
-  function usableOrThrow(state: CredentialTokenState, want: Want, c: Classification): FreshToken {
+  /** A token that has not actually expired, though it may be inside the refresh skew. */
+  function usable(state: CredentialTokenState, want: Want): boolean {
     const current = state.accessToken;
-    if (!want.strict && current && current.accessToken !== want.rejected && current.expiresAt - USABLE_MARGIN_MS > clock()) return current;
+    return current !== null && current.accessToken !== want.rejected && current.expiresAt - USABLE_MARGIN_MS > clock();
+  }
+
+  /** A failing refresh still serves a usable token (unless strict). */
+  function usableOrThrow(state: CredentialTokenState, want: Want, c: Classification): FreshToken {
+    if (!want.strict && usable(state, want)) return state.accessToken!;
     throw new RefreshFailedError(c, c.retryAfterSeconds);
   }
 

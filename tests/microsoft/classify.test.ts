@@ -9,7 +9,7 @@ describe('classifyTokenFailure', () => {
   it.each([50173, 70008, 700082, 700084, 70043, 50076, 50078, 50079, 53003, 65001, 50057, 50055, 500011])(
     'AADSTS%i means the grant is gone → reauth',
     (code) => {
-      expect(aadsts(code)).toEqual({ kind: 'reauth', code: `AADSTS${code}` });
+      expect(aadsts(code)).toMatchObject({ kind: 'reauth', code: `AADSTS${code}` });
     },
   );
 
@@ -29,13 +29,20 @@ describe('classifyTokenFailure', () => {
   });
 
   it.each(['invalid_grant', 'interaction_required', 'consent_required'])('%s without codes → reauth', (error) => {
-    expect(classifyTokenFailure({ status: 400, body: { error } })).toEqual({ kind: 'reauth', code: error });
+    expect(classifyTokenFailure({ status: 400, body: { error } })).toMatchObject({ kind: 'reauth', code: error });
+  });
+
+  it('marks consent failures, which concern one resource rather than the whole grant', () => {
+    expect(aadsts(65001)).toEqual({ kind: 'reauth', code: 'AADSTS65001', consent: true });
+    expect(classifyTokenFailure({ status: 400, body: { error: 'invalid_grant', suberror: 'consent_required' } }).consent).toBe(true);
+    expect(aadsts(70008).consent).toBeUndefined();
   });
 
   it('keeps the suberror in the code', () => {
     expect(classifyTokenFailure({ status: 400, body: { error: 'invalid_grant', suberror: 'consent_required' } })).toEqual({
       kind: 'reauth',
       code: 'invalid_grant:consent_required',
+      consent: true,
     });
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenFixture, type TokenFixture } from '../support/tokens';
+import { waitFor } from '../support/net';
 import type { IdentityClient } from '@/lib/microsoft';
 
 let f: TokenFixture;
@@ -121,8 +122,52 @@ describe('ensureFreshToken', () => {
     expect(final.tokenVersion).toBe(afterB.tokenVersion);
     expect(final.refreshTokenSealed).toBe(afterB.refreshTokenSealed);
     expect(f.secrets.open(final.refreshTokenSealed!, `MailCredential:${credentialId}:refreshToken`)).toBe(rotatedByB[0]);
-    expect(bResult.accessToken).toBeTruthy();
-    expect(aToken.accessToken).toBeTruthy();
+    // A's own result was never committed, so A never hands it out: it answers with B's.
+    expect(aToken.accessToken).toBe(bResult.accessToken);
+  });
+
+  it('serves a still-valid token at once while another process refreshes it', async () => {
+    const { credentialId } = await f.seedCredential();
+    f.emulator.setAccessTokenTtl(200); // inside the 300 s skew: stale, but still valid
+    const old = await f.service().ensureFreshToken(credentialId, 'imap');
+    f.emulator.setAccessTokenTtl(3600);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const refreshing = new Promise<void>((r) => (started = r));
+    const slow = f.service({
+      identity: { ...f.identity, refresh: async (input) => (started(), await gate, f.identity.refresh(input)) },
+    });
+    const pending = slow.ensureFreshToken(credentialId, 'imap');
+    await refreshing;
+    const t0 = performance.now();
+    const meanwhile = await f.service().ensureFreshToken(credentialId, 'imap');
+    expect(performance.now() - t0).toBeLessThan(1_000);
+    expect(meanwhile.accessToken).toBe(old.accessToken);
+    release();
+    expect((await pending).accessToken).not.toBe(old.accessToken);
+  });
+
+  it('answers 503 and backs off when the database cannot store a refresh, handing out nothing', async () => {
+    const { credentialId } = await f.seedCredential();
+    const broken = new Proxy(f.database.db, {
+      get(target, prop, receiver) {
+        if (prop === '$transaction') return () => Promise.reject(new Error('database unavailable'));
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const before = refreshCount();
+    await expect(f.service({ db: broken }).ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+    });
+    expect(refreshCount()).toBe(before + 1);
+    const row = await credentialRow(credentialId);
+    expect(row.status).toBe('active');
+    expect(row.nextRetryAt!.getTime()).toBeGreaterThan(Date.now());
+    expect(await f.database.db.accessToken.count({ where: { credentialId } })).toBe(0);
+    // Inside the backoff no second refresh is attempted.
+    await expect(f.service().ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    expect(refreshCount()).toBe(before + 1);
   });
 
   it('answers a rejected token with one refresh, however many callers report it', async () => {
@@ -201,9 +246,9 @@ describe('ensureFreshToken', () => {
     });
     const person = f.service({ db });
     for (let i = 0; i < 20; i++) await person.ensureFreshToken(credentialId, 'imap');
-    await new Promise((r) => setTimeout(r, 100));
+    const stamped = await waitFor(async () => (await credentialRow(credentialId)).lastAccessedAt ?? undefined, { what: "the use stamp" });
+    expect(stamped.getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(writes).toBe(1);
-    expect((await credentialRow(credentialId)).lastAccessedAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('mints Graph tokens from the same refresh token, cached per resource', async () => {
@@ -241,6 +286,18 @@ describe('failures', () => {
     await expect(tokens.ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({ code: 'needs_reauth' });
     await expect(f.service().ensureFreshToken(credentialId, 'graph')).rejects.toMatchObject({ code: 'needs_reauth' });
     expect(f.emulator.stats().token.total).toBe(before);
+  });
+
+  it('a missing OneDrive consent concerns Graph only: the mailbox stays connected', async () => {
+    const { credentialId } = await f.seedCredential(); // consented to IMAP, not Files.Read.All
+    const tokens = f.service();
+    await expect(tokens.ensureFreshToken(credentialId, 'graph')).rejects.toMatchObject({
+      code: 'needs_reauth',
+      classification: { consent: true },
+    });
+    const row = await credentialRow(credentialId);
+    expect(row.status).toBe('active');
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).resolves.toMatchObject({ accessToken: expect.any(String) });
   });
 
   it('retries a 503 after its Retry-After and leaves the credential active', async () => {

@@ -1,12 +1,13 @@
 // The one wrapper every route handler goes through: cross-site refusal for state-changing
 // requests, session (unless the route is public), Next 16's async params validated with zod, the
-// handler, and every error mapped to SPEC §4's JSON shape by errorResponse (no stack traces, no
-// tokens). Route files stay thin.
+// route's per-user rate limit if it has one, the handler, and every error mapped to SPEC §4's
+// JSON shape by errorResponse (no stack traces, no tokens). Route files stay thin.
 import type { z } from 'zod';
 import { requireUserId } from '../auth/session';
 import { publicBaseUrl } from '../env';
 import { invalidRequest } from '../errors';
 import { childLogger } from '../log';
+import { enforceRateLimit, type RateLimitRule } from './rate-limit';
 import { errorResponse } from './respond';
 import { isCrossSiteRequest, originOf } from './same-origin';
 
@@ -37,11 +38,20 @@ interface Options<S extends z.ZodType | undefined> {
   params?: S;
 }
 
+interface SignedInOptions<S extends z.ZodType | undefined> extends Options<S> {
+  /** A per-user abuse limit (lib/http/rate-limit.ts), counted once the caller is known. */
+  rateLimit?: RateLimitRule;
+}
+
 type ParamsOf<S> = S extends z.ZodType ? z.infer<S> : RawParams;
 
 /** A route for signed-in users: `userId` is the caller's; without a session → 401. */
-export function route<S extends z.ZodType | undefined = undefined>(options: Options<S>, handler: Handler<RouteContext<ParamsOf<S>>>): RouteHandler {
-  return wrap(options, requireUserId, (base, userId) => handler({ ...base, userId }));
+export function route<S extends z.ZodType | undefined = undefined>(options: SignedInOptions<S>, handler: Handler<RouteContext<ParamsOf<S>>>): RouteHandler {
+  const { rateLimit } = options;
+  return wrap(options, requireUserId, async (base, userId) => {
+    if (rateLimit) await enforceRateLimit({ rule: rateLimit, userId });
+    return handler({ ...base, userId });
+  });
 }
 
 /** A route anyone may call (health, cron with its own bearer check). */

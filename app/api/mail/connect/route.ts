@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { startMailConnect } from '@/lib/auth';
 import { objectId } from '@/lib/http/params';
 import { parseQuery } from '@/lib/http/query';
+import { RATE_LIMITS } from '@/lib/http/rate-limit';
 import { redirectToUrl } from '@/lib/http/redirect';
 import { route } from '@/lib/http/route';
 
@@ -14,7 +15,7 @@ const query = z.object({
   account: objectId.optional(),
 });
 
-export const GET = route({}, async ({ userId, url }) => {
+export const GET = route({ rateLimit: RATE_LIMITS.mailConnect }, async ({ userId, url }) => {
   const q = parseQuery(url, query);
   const { location, setCookie } = await startMailConnect({ userId, files: q.files !== undefined, ...(q.account ? { accountId: q.account } : {}) });
   return redirectToUrl(location, { setCookie: [setCookie] });

@@ -48,10 +48,24 @@ export function sameSecret(a: string, b: string): boolean {
 const identifierFor = (userId: string) => `mail-connect:${userId}`;
 const hashState = (state: string) => createHash('sha256').update(state).digest('base64url');
 
+/** Flows a user may have open at once (tabs, retries); starting another drops the oldest. */
+export const MAX_OPEN_CONNECTS = 5;
+
 export async function recordPending(db: PrismaClient, pending: PendingConnect, now: number): Promise<void> {
   const identifier = identifierFor(pending.userId);
+  // Every flow lives CONNECT_TTL_SECONDS, so the oldest expire first. Bounded: at most the cap
+  // plus whatever concurrent starts added (and the route's rate limit bounds those).
+  const surplus = await db.verificationToken.findMany({
+    where: { identifier, expires: { gte: new Date(now) } },
+    orderBy: { expires: 'desc' },
+    skip: MAX_OPEN_CONNECTS - 1,
+    take: 100,
+    select: { token: true },
+  });
   await db.$transaction([
-    db.verificationToken.deleteMany({ where: { identifier, expires: { lt: new Date(now) } } }),
+    db.verificationToken.deleteMany({
+      where: { identifier, OR: [{ expires: { lt: new Date(now) } }, { token: { in: surplus.map((row) => row.token) } }] },
+    }),
     db.verificationToken.create({ data: { identifier, token: hashState(pending.state), expires: new Date(pending.expiresAt) } }),
   ]);
 }

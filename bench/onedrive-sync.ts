@@ -53,7 +53,7 @@ async function linkFolder(db: PrismaClient, ms: MicrosoftEmulator) {
   ms.addUser({ email, name: 'Bench User' });
   const user = await db.user.create({ data: { email, name: 'Bench User' } });
   const credential = await db.mailCredential.create({
-    data: { userId: user.id, email, authType: 'oauth2', refreshTokenSealed: 'v1.sealed-placeholder' },
+    data: { userId: user.id, email, authType: 'oauth2', refreshTokenSealed: 'v1.sealed-placeholder', grantedScopes: 'openid offline_access https://outlook.office.com/IMAP.AccessAsUser.All https://graph.microsoft.com/Files.Read.All' },
   });
   const driveId = ms.drive.createDrive(email);
   const folderId = ms.drive.addFolder(driveId, ms.drive.rootId(driveId), 'Knowledge');

@@ -2,6 +2,7 @@
 // same folder keeps what was synced; linking another folder (or drive) starts from scratch.
 import type { PrismaClient } from '../db';
 import { AppError, notFound } from '../errors';
+import { GRAPH_FILES_SCOPE } from '../microsoft/scopes';
 import { linkOneDriveFolderInput, type LinkOneDriveFolderInput } from './schemas';
 
 export interface LinkOneDriveFolderOptions {
@@ -21,10 +22,15 @@ export async function linkOneDriveFolder(options: LinkOneDriveFolderOptions): Pr
   if (!kb) throw notFound('Knowledge base not found');
   const credential = await db.mailCredential.findFirst({
     where: { id: input.accountId, userId, authType: 'oauth2' },
-    select: { id: true, status: true },
+    select: { id: true, status: true, grantedScopes: true },
   });
   if (!credential) throw notFound('Account not found');
   if (credential.status === 'needs_reauth') throw new AppError('needs_reauth', 'Reconnect this Microsoft account before linking a folder');
+  // Without consent for Files.Read.All every sync would fail; ask for it now (incremental consent
+  // through /api/mail/connect?files=1), not at the first sync.
+  if (!(credential.grantedScopes ?? '').split(' ').includes(GRAPH_FILES_SCOPE)) {
+    throw new AppError('needs_reauth', 'Allow OneDrive access for this Microsoft account first (reconnect it with file access)');
+  }
 
   const fields = {
     credentialId: credential.id,

@@ -24,11 +24,17 @@ beforeAll(async () => {
 });
 afterAll(() => database?.close());
 
-async function user(options: { authType?: 'oauth2' | 'password'; refreshToken?: boolean } = {}) {
+async function user(options: { authType?: 'oauth2' | 'password'; refreshToken?: boolean; files?: boolean } = {}) {
   const email = `u-${randomBytes(4).toString('hex')}@example.com`;
   const u = await db.user.create({ data: { email } });
   const credential = await db.mailCredential.create({
-    data: { userId: u.id, email, authType: options.authType ?? 'oauth2', refreshTokenSealed: options.refreshToken === false ? null : 'sealed' },
+    data: {
+      userId: u.id,
+      email,
+      authType: options.authType ?? 'oauth2',
+      refreshTokenSealed: options.refreshToken === false ? null : 'sealed',
+      grantedScopes: options.files === false ? 'openid offline_access https://outlook.office.com/IMAP.AccessAsUser.All' : 'openid offline_access https://outlook.office.com/IMAP.AccessAsUser.All https://graph.microsoft.com/Files.Read.All',
+    },
   });
   return { userId: u.id, credentialId: credential.id };
 }
@@ -67,6 +73,15 @@ describe('knowledge bases', () => {
 
     await db.mailCredential.update({ where: { id: alice.credentialId }, data: { refreshTokenSealed: null } });
     expect((await getKnowledgeBase({ db, userId: alice.userId, knowledgeBaseId: kb.id })).onedrive!.hasStoredToken).toBe(false);
+  });
+
+  it('asks for OneDrive consent before linking, instead of failing at the first sync', async () => {
+    const noFiles = await user({ files: false });
+    const kb = await createKnowledgeBase({ db, userId: noFiles.userId, name: 'KB' });
+    await expect(
+      linkOneDriveFolder({ db, userId: noFiles.userId, knowledgeBaseId: kb.id, input: linkInput(noFiles.credentialId) }),
+    ).rejects.toMatchObject({ code: 'needs_reauth', message: expect.stringMatching(/OneDrive access/) });
+    expect(await db.oneDriveLink.count({ where: { knowledgeBaseId: kb.id } })).toBe(0);
   });
 
   it('validates the link body for the route', () => {

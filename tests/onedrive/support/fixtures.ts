@@ -73,7 +73,7 @@ export async function linkedFolder(world: SyncWorld, options: { folderName?: str
   ms.addUser({ email, name: 'Test User' });
   const user = await db.user.create({ data: { email, name: 'Test User' } });
   const credential = await db.mailCredential.create({
-    data: { userId: user.id, email, authType: 'oauth2', refreshTokenSealed: 'v1.sealed-placeholder' },
+    data: { userId: user.id, email, authType: 'oauth2', refreshTokenSealed: 'v1.sealed-placeholder', grantedScopes: 'openid offline_access https://outlook.office.com/IMAP.AccessAsUser.All https://graph.microsoft.com/Files.Read.All' },
   });
   const driveId = ms.drive.createDrive(email);
   const folderId = ms.drive.addFolder(driveId, ms.drive.rootId(driveId), options.folderName ?? 'Knowledge');

@@ -89,9 +89,10 @@ describe('runCron: refreshes', () => {
 
   it('stops starting work at the budget with more: true, and the next run finishes the rest', async () => {
     const ids = await seedIdle(12);
-    w.f.emulator.setLatency(200);
+    // 12 refreshes of 400 ms, two at a time, cannot fit a 1 s budget, however fast the machine.
+    w.f.emulator.setLatency(400);
     const before = w.refreshRequests();
-    const first = await w.run({ budgetMs: 500, drainMs: 5_000, concurrency: 2 });
+    const first = await w.run({ budgetMs: 1_000, drainMs: 5_000, concurrency: 2 });
     expect(first.more).toBe(true);
     expect(first.refreshed).toBeGreaterThan(0);
     expect(first.refreshed).toBeLessThan(12);
@@ -209,7 +210,7 @@ describe('runCron: refreshes', () => {
     w.f.emulator.setLatency(50);
     try {
       const before = w.refreshRequests();
-      const summary = await w.run({ budgetMs: 3_000, concurrency: 1 });
+      const summary = await w.run({ budgetMs: 15_000, concurrency: 1 });
       expect(summary).toMatchObject({ refreshed: 7, failed: 0, more: false });
       expect(w.refreshRequests() - before).toBe(7);
     } finally {

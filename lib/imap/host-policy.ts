@@ -1,6 +1,9 @@
 // Password mailboxes name their own server, so a user could aim the service at internal
 // addresses (a port scanner with a login form). Unless the operator allows private hosts, a host
 // must resolve only to public addresses, checked when the mailbox is added and at every login.
+// The name is resolved once and the connection goes to the address that was checked: were the
+// client to resolve it again, a DNS answer with a short TTL could switch to an internal address
+// in between (DNS rebinding). TLS still verifies the certificate against the name.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { AppError } from '../errors';
@@ -12,7 +15,11 @@ for (const [net, prefix] of [
 ] as const) {
   nonPublic.addSubnet(net, prefix, 'ipv4');
 }
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+for (const [net, prefix] of [
+  ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
+  // NAT64 (well-known and local-use) and 6to4 embed an IPv4 address, private ones included.
+  ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2002::', 16],
+] as const) {
   nonPublic.addSubnet(net, prefix, 'ipv6');
 }
 
@@ -30,14 +37,25 @@ export type Lookup = (host: string) => Promise<string[]>;
 
 const systemLookup: Lookup = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
-export async function assertPublicHost(host: string, lookup: Lookup = systemLookup): Promise<void> {
+/**
+ * Resolves `host` once and checks every address it has; returns the one to connect to (the
+ * first, in the resolver's order). Connect to this address, never to the name again.
+ */
+export async function resolvePublicHost(host: string, lookup: Lookup = systemLookup): Promise<string> {
   let addresses: string[];
   try {
     addresses = isIP(host) ? [host] : await lookup(host);
   } catch {
     throw new AppError('invalid_request', `host ${host} could not be resolved`);
   }
-  if (addresses.length === 0 || addresses.some(isNonPublicAddress)) {
+  const [first] = addresses;
+  if (first === undefined || addresses.some(isNonPublicAddress)) {
     throw new AppError('invalid_request', 'host must be a mail server on the public internet');
   }
+  return first;
+}
+
+/** The check alone, for callers that do not connect. */
+export async function assertPublicHost(host: string, lookup: Lookup = systemLookup): Promise<void> {
+  await resolvePublicHost(host, lookup);
 }

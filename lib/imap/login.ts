@@ -6,7 +6,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import { createClient, type ClientTimeouts, type Endpoint, type ClientAuth } from './client';
-import { assertPublicHost } from './host-policy';
+import { resolvePublicHost, type Lookup } from './host-policy';
 import { errorLabel, isAuthenticationFailure, isTlsFailure, toAppError } from './errors';
 import type { EnsureFreshToken, ImapAccount, PasswordServer } from './types';
 
@@ -20,6 +20,19 @@ export interface LoginDeps {
   onPasswordRejected?: (credentialId: string) => Promise<void>;
   /** Password mailboxes may name loopback/private hosts (development, tests); default: no. */
   allowPrivateHosts?: boolean;
+  /** Resolves password mailbox hosts (default: the system resolver). */
+  lookup?: Lookup;
+}
+
+/**
+ * Where a password mailbox connects: the address its host resolved to once and was checked at,
+ * so a second DNS answer cannot point the connection elsewhere. Unchecked when private hosts are
+ * allowed (then the client resolves the name itself).
+ */
+async function passwordEndpoint(deps: Pick<LoginDeps, 'allowPrivateHosts' | 'lookup'>, server: PasswordServer): Promise<Endpoint> {
+  const endpoint: Endpoint = { host: server.host, port: server.port, secure: server.secure };
+  if (deps.allowPrivateHosts) return endpoint;
+  return { ...endpoint, address: await resolvePublicHost(server.host, deps.lookup) };
 }
 
 async function connect(deps: LoginDeps, endpoint: Endpoint, auth: ClientAuth): Promise<ImapFlow> {
@@ -62,9 +75,9 @@ async function loginPassword(deps: LoginDeps, account: Extract<ImapAccount, { ki
     deps.log.error({ credentialId: account.credentialId, err: errorLabel(error) }, 'stored IMAP password could not be opened');
     throw new AppError('needs_reauth', 'The mailbox password must be entered again');
   }
-  if (!deps.allowPrivateHosts) await assertPublicHost(server.host);
+  const endpoint = await passwordEndpoint(deps, server);
   try {
-    return await connect(deps, server, { user: server.username, pass: server.password });
+    return await connect(deps, endpoint, { user: server.username, pass: server.password });
   } catch (error) {
     if (!isAuthenticationFailure(error)) throw toAppError(error);
     deps.log.warn({ credentialId: account.credentialId, outcome: 'password_rejected' }, 'IMAP rejected the stored password');
@@ -78,10 +91,10 @@ export function openSession(deps: LoginDeps, account: ImapAccount): Promise<Imap
 }
 
 /** Checks a password login without keeping the session (adding a mailbox). */
-export async function verifyPasswordLogin(deps: Pick<LoginDeps, 'log' | 'timeouts' | 'allowPrivateHosts'>, server: PasswordServer): Promise<void> {
-  if (!deps.allowPrivateHosts) await assertPublicHost(server.host);
+export async function verifyPasswordLogin(deps: Pick<LoginDeps, 'log' | 'timeouts' | 'allowPrivateHosts' | 'lookup'>, server: PasswordServer): Promise<void> {
+  const endpoint = await passwordEndpoint(deps, server);
   const client = createClient({
-    endpoint: server,
+    endpoint,
     auth: { user: server.username, pass: server.password },
     log: deps.log,
     verifyOnly: true,

@@ -1,6 +1,6 @@
 // Builds imapflow clients. imapflow's own logger is replaced by a narrow adapter: it forwards
-// warnings and errors by code only, so no protocol line (which could carry a credential) is
-// ever logged.
+// warnings and errors by code only, so no protocol line (which could carry a credential or
+// message content) is ever logged.
 import { isIP } from 'node:net';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Logger } from 'pino';
@@ -29,10 +29,20 @@ export const DEFAULT_TIMEOUTS: ClientTimeouts = { connectMs: 10_000, greetingMs:
 
 type ImapLogger = Exclude<ImapFlowOptions['logger'], false | undefined>;
 
+// imapflow's `msg` can be a raw server line (an unparseable response, message content), so only
+// an error code that looks like one travels on.
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/** Pure: what a warning or error entry from imapflow may put in the log. */
+export function imapLogFields(entry: unknown): { code?: string } {
+  const err = typeof entry === 'object' && entry !== null ? (entry as { err?: unknown }).err : undefined;
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && ERROR_CODE.test(code) ? { code } : {};
+}
+
 function quietLogger(log: Logger): ImapLogger {
   const forward = (level: 'warn' | 'error') => (entry: unknown) => {
-    const e = (typeof entry === 'object' && entry !== null ? entry : {}) as { msg?: unknown; err?: { code?: unknown } };
-    log[level]({ imapMsg: typeof e.msg === 'string' ? e.msg.slice(0, 120) : undefined, code: e.err?.code }, 'imapflow');
+    log[level](imapLogFields(entry), 'imapflow');
   };
   const drop = () => {};
   return { trace: drop, debug: drop, info: drop, warn: forward('warn'), error: forward('error'), fatal: forward('error') };

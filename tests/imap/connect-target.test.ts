@@ -5,7 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectTarget } from '@/lib/imap/client';
+import { connectTarget, imapLogFields } from '@/lib/imap/client';
 import { isNonPublicAddress, resolvePublicHost } from '@/lib/imap/host-policy';
 import { openSession, verifyPasswordLogin } from '@/lib/imap/login';
 import { childLogger } from '@/lib/log';
@@ -146,5 +146,16 @@ describe('a password login connects to the address that was checked', () => {
       expect(received.join('')).toMatch(/STARTTLS/i);
       expect(received.join('')).not.toMatch(/LOGIN |AUTHENTICATE|secret-password/i);
     });
+  });
+});
+
+describe('imapflow log entries', () => {
+  it('keep only an error code, never message text', () => {
+    expect(imapLogFields({ msg: '* 1 FETCH (BODY[] {12}\r\nSecret body)', err: { code: 'ETIMEOUT', message: 'x' } })).toEqual({ code: 'ETIMEOUT' });
+    expect(imapLogFields({ msg: 'Unexpected char at position 3: Dear Ada, your password is' })).toEqual({});
+    expect(imapLogFields({ err: { code: 'Dear Ada, here is the text' } })).toEqual({});
+    expect(imapLogFields({ err: { code: 42 } })).toEqual({});
+    expect(imapLogFields('string entry')).toEqual({});
+    expect(imapLogFields(null)).toEqual({});
   });
 });

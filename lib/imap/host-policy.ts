@@ -38,8 +38,9 @@ export type Lookup = (host: string) => Promise<string[]>;
 const systemLookup: Lookup = async (host) => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
- * Resolves `host` once and checks every address it has; returns the one to connect to (the
- * first, in the resolver's order). Connect to this address, never to the name again.
+ * Resolves `host` once and checks every address it has; returns the one to connect to. Connect
+ * to this address, never to the name again. One address means no happy-eyeballs fallback, so
+ * IPv4 goes first (the family every network here can reach), else the resolver's first.
  */
 export async function resolvePublicHost(host: string, lookup: Lookup = systemLookup): Promise<string> {
   let addresses: string[];
@@ -48,11 +49,11 @@ export async function resolvePublicHost(host: string, lookup: Lookup = systemLoo
   } catch {
     throw new AppError('invalid_request', `host ${host} could not be resolved`);
   }
-  const [first] = addresses;
-  if (first === undefined || addresses.some(isNonPublicAddress)) {
+  const chosen = addresses.find((address) => isIP(address) === 4) ?? addresses[0];
+  if (chosen === undefined || addresses.some(isNonPublicAddress)) {
     throw new AppError('invalid_request', 'host must be a mail server on the public internet');
   }
-  return first;
+  return chosen;
 }
 
 /** The check alone, for callers that do not connect. */

@@ -40,8 +40,10 @@ describe('connectTarget (pure)', () => {
 });
 
 describe('resolvePublicHost', () => {
-  it('returns the first address once all are public', async () => {
+  it('returns one checked address once all are public, IPv4 first', async () => {
     await expect(resolvePublicHost(HOST, async () => [PUBLIC_IP, '2603:1026::1'])).resolves.toBe(PUBLIC_IP);
+    await expect(resolvePublicHost(HOST, async () => ['2603:1026::1', PUBLIC_IP])).resolves.toBe(PUBLIC_IP);
+    await expect(resolvePublicHost(HOST, async () => ['2603:1026::1', '2603:1026::2'])).resolves.toBe('2603:1026::1');
     await expect(resolvePublicHost(PUBLIC_IP, async () => ['10.0.0.1'])).resolves.toBe(PUBLIC_IP);
   });
   it.each(['64:ff9b::a00:1', '64:ff9b::7f00:1', '64:ff9b:1::a00:1', '2002:a00:1::1', '2002:7f00:1::1'])('%s (embeds IPv4) is not public', (ip) => {

@@ -1,8 +1,13 @@
 // Fetching file contents into pending rows, a few at a time. A row waits (downloadPending) until
 // its content is stored; download URLs live only in memory, so rows left pending by an interrupted
 // run get a fresh URL from one item request. An expired URL is refreshed once the same way.
+//
+// One item can take longer than the lease (a slow download retried after Retry-After waits), so
+// the lease is renewed before every attempt, and every row write proves in its own transaction
+// that the lease is still ours: a worker that lost it meanwhile never overwrites (or clears the
+// pending flag of) a row the new owner has marked for a newer version.
 import type { Logger } from 'pino';
-import type { PrismaClient } from '../db';
+import type { DbTransaction, PrismaClient } from '../db';
 import { contentMeta } from './apply-page';
 import { DeadlineReachedError, DownloadError, GraphError } from './errors';
 import type { GraphClient } from './graph-client';
@@ -63,8 +68,16 @@ export class Downloader {
     }
   }
 
+  /** A write to the item's row, only while the lease is ours (checked in the same transaction). */
+  private write<T>(fn: (tx: DbTransaction) => Promise<T>): Promise<T> {
+    return this.o.db.$transaction(async (tx) => {
+      await this.o.lease.check(tx);
+      return fn(tx);
+    });
+  }
+
   private async one(request: DownloadRequest): Promise<void> {
-    const { db, graph, knowledgeBaseId, maxFileBytes } = this.o;
+    const { graph, knowledgeBaseId, maxFileBytes } = this.o;
     if (this.o.deadline !== undefined && this.o.clock() >= this.o.deadline) throw new DeadlineReachedError();
     await this.o.lease.keepAlive();
     let url = request.downloadUrl;
@@ -77,7 +90,7 @@ export class Downloader {
         } catch (error) {
           if (error instanceof GraphError && error.status === 404) {
             // Gone upstream; the next delta reports the deletion too.
-            this.counts.removed += await removeItems(db, knowledgeBaseId, [request.itemId]);
+            this.counts.removed += await this.write((tx) => removeItems(tx, knowledgeBaseId, [request.itemId]));
             return;
           }
           throw error;
@@ -86,17 +99,17 @@ export class Downloader {
         url = item['@microsoft.graph.downloadUrl'];
         if (item.deleted || !item.file || url === undefined || (meta.size ?? 0) > maxFileBytes) {
           const reason = (meta.size ?? 0) > maxFileBytes ? SKIP_TOO_LARGE : 'no_content';
-          await markSkipped(db, knowledgeBaseId, request.itemId, reason, meta);
+          await this.write((tx) => markSkipped(tx, knowledgeBaseId, request.itemId, reason, meta));
           this.counts.skipped++;
           return;
         }
       }
       try {
-        const content = await graph.download(url, maxFileBytes);
+        const content = await graph.download(url, maxFileBytes, { beforeAttempt: () => this.o.lease.keepAlive() });
         if (content === null) {
-          await markSkipped(db, knowledgeBaseId, request.itemId, SKIP_TOO_LARGE, meta);
+          await this.write((tx) => markSkipped(tx, knowledgeBaseId, request.itemId, SKIP_TOO_LARGE, meta));
           this.counts.skipped++;
-        } else if (await storeContent(db, knowledgeBaseId, request.itemId, content, meta)) {
+        } else if (await this.write((tx) => storeContent(tx, knowledgeBaseId, request.itemId, content, meta))) {
           this.counts.stored++;
         }
         return;
@@ -108,7 +121,7 @@ export class Downloader {
         }
         if (error.failure === 'fatal') {
           this.o.logger.warn({ itemId: request.itemId, status: error.status }, 'download refused, file skipped');
-          await markSkipped(db, knowledgeBaseId, request.itemId, 'download_failed', meta);
+          await this.write((tx) => markSkipped(tx, knowledgeBaseId, request.itemId, 'download_failed', meta));
           this.counts.skipped++;
           return;
         }

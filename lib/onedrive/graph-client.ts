@@ -119,11 +119,14 @@ export class GraphClient {
     return (await res.json()) as GraphDriveItem;
   }
 
-  /** The content, or null when it turns out larger than maxBytes (the metadata understated it). */
-  async download(url: string, maxBytes: number): Promise<Buffer | null> {
+  /**
+   * The content, or null when it turns out larger than maxBytes (the metadata understated it).
+   * `beforeAttempt` runs before every attempt, after any wait (the sync renews its lease there).
+   */
+  async download(url: string, maxBytes: number, options: { beforeAttempt?: () => Promise<void> } = {}): Promise<Buffer | null> {
     let res: Response;
     try {
-      res = await this.send(url, false);
+      res = await this.send(url, false, options.beforeAttempt);
     } catch (error) {
       if (error instanceof GraphError) throw new DownloadError('transient', error.status);
       throw error;
@@ -182,13 +185,14 @@ export class GraphClient {
     if (!Number.isFinite(current) || current < until) await this.options.cache.set(this.options.throttleKey, String(until), Math.max(1, ms));
   }
 
-  private async send(url: string, authorized: boolean): Promise<Response> {
+  private async send(url: string, authorized: boolean, beforeAttempt?: () => Promise<void>): Promise<Response> {
     if (authorized && !this.isGraphUrl(url)) throw new GraphError(0, 'unexpected_link');
     const maxAttempts = this.options.maxAttempts ?? 6;
     let token: string | undefined;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       await this.waitForSharedWindow();
+      await beforeAttempt?.();
       // Asked per request: the token layer hands back its cached token while fresh and refreshes
       // ahead of expiry, so a long sync rarely meets a 401 at all.
       if (authorized) token ??= await this.options.getToken();

@@ -65,7 +65,7 @@ export class Lease {
     this.renewedAt = now;
   }
 
-  /** Between transactions (long downloads): renews once a third of the lease has gone by. */
+  /** Between transactions (before each download attempt): renews once a third of the lease has gone by. */
   async keepAlive(): Promise<void> {
     if (this.clock() - this.renewedAt >= this.leaseMs / 3) await this.check(this.db);
   }

@@ -96,7 +96,11 @@ export async function staleAfterResync(tx: DbTransaction, knowledgeBaseId: strin
   return tx.knowledgeFile.findMany({ where: { knowledgeBaseId }, select: { itemId: true, seenGeneration: true } });
 }
 
-/** Stores downloaded content with the metadata it corresponds to; no-op if no longer pending. */
+/**
+ * Stores downloaded content with the metadata it corresponds to; no-op if no longer pending.
+ * Call it inside a transaction that has checked the lease (Downloader.write): the row being
+ * pending says nothing about which version the new owner of the link is waiting for.
+ */
 export async function storeContent(db: Client, knowledgeBaseId: string, itemId: string, content: Buffer, meta: ContentMeta): Promise<boolean> {
   const { count } = await db.knowledgeFile.updateMany({
     where: { knowledgeBaseId, itemId, downloadPending: true },

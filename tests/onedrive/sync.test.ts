@@ -327,6 +327,70 @@ describe('interruption, size cap and cost', () => {
   });
 });
 
+describe('lease during downloads', () => {
+  it('a worker whose lease expired mid-download cannot overwrite the new worker’s pending row', async () => {
+    const file = drive().addFile(kb.driveId, kb.folderId, 'a.txt', 'version 1');
+    await kb.sync();
+    drive().updateFile(kb.driveId, file, 'version 2');
+
+    // Worker A's download of version 2 hangs until worker B is about to download version 3.
+    let stalled!: () => void;
+    const aStalled = new Promise<void>((resolve) => (stalled = resolve));
+    let resumeA!: () => void;
+    const aMayFinish = new Promise<void>((resolve) => (resumeA = resolve));
+    const a = kb.sync({
+      fetch: async (input, init) => {
+        if (String(input).includes('/download/')) {
+          stalled();
+          await aMayFinish;
+        }
+        return fetch(input, init);
+      },
+    });
+    await aStalled;
+
+    // A's lease has long expired by B's clock; B claims the link and marks the row pending again.
+    drive().updateFile(kb.driveId, file, 'version 3');
+    let aResult: Awaited<typeof a> | undefined;
+    const b = await kb.sync({
+      clock: () => Date.now() + 10 * 60_000,
+      fetch: async (input, init) => {
+        if (String(input).includes('/download/') && aResult === undefined) {
+          resumeA();
+          aResult = await a;
+        }
+        return fetch(input, init);
+      },
+    });
+    expect(aResult?.outcome).toBe('lease_lost');
+    expect(b.outcome).toBe('synced');
+    await expectMirrors(world, kb);
+    expect((await kb.sync()).outcome).toBe('synced');
+    await expectMirrors(world, kb);
+  });
+
+  it('renews the lease before every download attempt, through retries and Retry-After waits', async () => {
+    drive().addFile(kb.driveId, kb.folderId, 'a.txt', 'alpha');
+    drive().throttle({ status: 503, retryAfterSeconds: 0, times: 3, target: 'download' });
+    let offset = 0;
+    const clock = () => Date.now() + offset;
+    const leaseHeld: boolean[] = [];
+    const result = await kb.sync({
+      clock,
+      random: () => 0.5,
+      // Each wait takes two thirds of the lease: without renewals the lease would run out.
+      sleep: async () => {
+        offset += 200_000;
+        const link = await world.db.oneDriveLink.findUniqueOrThrow({ where: { id: kb.linkId } });
+        leaseHeld.push(link.leaseUntil !== null && link.leaseUntil.getTime() > clock());
+      },
+    });
+    expect(result.outcome).toBe('synced');
+    expect(leaseHeld).toEqual([true, true, true]);
+    await expectMirrors(world, kb);
+  });
+});
+
 describe('ownership', () => {
   it('one user cannot sync into, read or list another user’s knowledge base', async () => {
     const other = await linkedFolder(world);

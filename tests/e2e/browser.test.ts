@@ -64,13 +64,13 @@ test('sign in, see the inbox, open a message', async () => {
 
   await expect.poll(() => page.getByRole('link', { name: /Launch plan/ }).count()).toBe(1);
   await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toContain('Inbox');
-  await expect(page.getByRole('link', { name: 'Older →' }).count()).resolves.toBe(1);
+  await expect.poll(() => page.getByRole('link', { name: 'Older →' }).count()).toBe(1);
   await page.screenshot({ path: path.join(SCREENSHOTS, 'inbox.png'), fullPage: true });
 
   await page.getByRole('link', { name: /Launch plan/ }).click();
   await page.waitForURL(/\/inbox\/[^/]+\/\d+\?mailbox=INBOX/);
-  await expect(page.getByRole('heading', { level: 1, name: 'Launch plan' }).count()).resolves.toBe(1);
-  await expect(page.getByText('plan.pdf').count()).resolves.toBe(1);
+  await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Launch plan' }).count()).toBe(1);
+  await expect.poll(() => page.getByText('plan.pdf').count()).toBe(1);
 
   const frameElement = page.locator('iframe[title="Message content"]');
   await expect(frameElement.getAttribute('sandbox')).resolves.not.toContain('allow-scripts');
@@ -88,10 +88,11 @@ test('sign in, see the inbox, open a message', async () => {
 
 test('mailboxes page shows the connected mailbox and its actions', async () => {
   await page.goto(`${app.url}/accounts`);
-  await expect(page.getByText(USER, { exact: true }).count()).resolves.toBeGreaterThan(0);
-  await expect(page.getByText('Connected', { exact: true }).count()).resolves.toBe(1);
-  await expect(page.getByRole('link', { name: 'Add Microsoft mailbox' }).count()).resolves.toBe(1);
-  await expect(page.getByRole('button', { name: 'Add IMAP mailbox' }).count()).resolves.toBe(1);
+  // Polled: the page streams (loading state first), so a single early count can miss content.
+  await expect.poll(() => page.getByText(USER, { exact: true }).count()).toBeGreaterThan(0);
+  await expect.poll(() => page.getByText('Connected', { exact: true }).count()).toBe(1);
+  await expect.poll(() => page.getByRole('link', { name: 'Add Microsoft mailbox' }).count()).toBe(1);
+  await expect.poll(() => page.getByRole('button', { name: 'Add IMAP mailbox' }).count()).toBe(1);
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: path.join(SCREENSHOTS, 'accounts-mobile.png'), fullPage: true });
 });

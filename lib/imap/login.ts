@@ -1,13 +1,16 @@
 // Opening an authenticated session (SPEC §5.6). OAuth mailboxes log in with SASL XOAUTH2 as the
 // mailbox address; when the server rejects the token, the token layer is told which token was
-// rejected (it discards it and refreshes once), and the login is retried once. Password
-// mailboxes log in with the stored password.
+// rejected (it discards it and refreshes once), and the login is retried once. If the refreshed
+// token is rejected too, the credential cools down (RefreshCooldown): a rejected login within the
+// next minute fails at once, without another refresh. Password mailboxes log in with the stored
+// password.
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import { createClient, type ClientTimeouts, type Endpoint, type ClientAuth } from './client';
 import { resolvePublicHost, type Lookup } from './host-policy';
 import { errorLabel, isAuthenticationFailure, isTlsFailure, toAppError } from './errors';
+import type { RefreshCooldown } from './refresh-cooldown';
 import type { EnsureFreshToken, ImapAccount, PasswordServer } from './types';
 
 export interface LoginDeps {
@@ -22,7 +25,11 @@ export interface LoginDeps {
   allowPrivateHosts?: boolean;
   /** Resolves password mailbox hosts (default: the system resolver). */
   lookup?: Lookup;
+  /** Credentials whose fresh tokens were rejected lately (createImapService keeps one per pool). */
+  refreshCooldown?: RefreshCooldown;
 }
+
+const SIGN_IN_REFUSED = 'The mail server refused the sign-in; try again shortly';
 
 /**
  * Where a password mailbox connects: the address its host resolved to once and was checked at,
@@ -48,21 +55,31 @@ async function connect(deps: LoginDeps, endpoint: Endpoint, auth: ClientAuth): P
 
 async function loginOauth(deps: LoginDeps, account: Extract<ImapAccount, { kind: 'oauth2' }>): Promise<ImapFlow> {
   const { credentialId, email } = account;
+  const cooldown = deps.refreshCooldown;
   const first = await deps.ensureFreshToken(credentialId, 'imap');
   try {
-    return await connect(deps, deps.oauthEndpoint, { user: email, accessToken: first.accessToken });
+    const client = await connect(deps, deps.oauthEndpoint, { user: email, accessToken: first.accessToken });
+    cooldown?.clear(credentialId);
+    return client;
   } catch (error) {
     if (!isAuthenticationFailure(error)) throw toAppError(error);
+  }
+  const wait = cooldown?.remainingSeconds(credentialId) ?? 0;
+  if (wait > 0) {
+    deps.log.info({ credentialId, outcome: 'xoauth2_rejected_cooling_down', retryAfter: wait }, 'IMAP rejected the token again soon after a refreshed one; not refreshing');
+    throw new AppError('upstream_unavailable', SIGN_IN_REFUSED, { retryAfter: wait });
   }
   deps.log.info({ credentialId, outcome: 'xoauth2_rejected' }, 'IMAP rejected the access token; refreshing once');
   // Throws needs_reauth when the grant is gone, upstream_unavailable when Microsoft is failing.
   const second = await deps.ensureFreshToken(credentialId, 'imap', { rejectedToken: first.accessToken });
   try {
-    return await connect(deps, deps.oauthEndpoint, { user: email, accessToken: second.accessToken });
+    const client = await connect(deps, deps.oauthEndpoint, { user: email, accessToken: second.accessToken });
+    cooldown?.clear(credentialId);
+    return client;
   } catch (error) {
     if (!isAuthenticationFailure(error)) throw toAppError(error);
     deps.log.warn({ credentialId, outcome: 'xoauth2_rejected_twice' }, 'IMAP rejected a freshly refreshed token');
-    throw new AppError('upstream_unavailable', 'The mail server refused the sign-in; try again shortly', { retryAfter: 30 });
+    throw new AppError('upstream_unavailable', SIGN_IN_REFUSED, { retryAfter: cooldown?.start(credentialId) ?? 30 });
   }
 }
 

@@ -9,6 +9,7 @@ import { getMessage } from './get-message';
 import { listMailboxes } from './list-mailboxes';
 import { listMessages } from './list-messages';
 import { openSession, verifyPasswordLogin } from './login';
+import { RefreshCooldown } from './refresh-cooldown';
 import type { GetMessageParams, ListMessagesParams } from './params';
 import { SessionPool, type PoolStats } from './session-pool';
 import type { EnsureFreshToken, LoadImapAccount, MailboxInfo, MessageDetail, MessagePage, PasswordServer } from './types';
@@ -26,6 +27,8 @@ export interface ImapServiceDeps {
   maxSessionsPerMailbox?: number;
   acquireTimeoutMs?: number;
   timeouts?: ClientTimeouts;
+  /** For the refresh cooldown after rejected fresh tokens (default Date.now). */
+  clock?: () => number;
 }
 
 export interface ImapService {
@@ -52,6 +55,7 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
     ...(deps.onPasswordRejected ? { onPasswordRejected: deps.onPasswordRejected } : {}),
     allowPrivateHosts: deps.allowPrivateHosts ?? false,
+    refreshCooldown: new RefreshCooldown(deps.clock ? { clock: deps.clock } : {}),
   };
   const pool = new SessionPool({
     log: deps.log,

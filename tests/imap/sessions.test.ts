@@ -148,6 +148,52 @@ describe('rejected XOAUTH2 login', () => {
     expect(calls).toBe(2);
   });
 
+  it('does not refresh again for a minute when the server keeps rejecting fresh tokens (IMAP off)', async () => {
+    const { credentialId, email } = await f.tokens.seedCredential();
+    const real = f.tokens.service();
+    let imapOff = false;
+    let offset = 0;
+    const calls: boolean[] = [];
+    const imap = f.imap({
+      clock: () => Date.now() + offset,
+      ensureFreshToken: async (id, resource, options) => {
+        calls.push(options?.rejectedToken !== undefined);
+        const token = await real.ensureFreshToken(id, resource, options);
+        // IMAP turned off for the mailbox: the server accepts no token, however fresh.
+        if (imapOff) f.tokens.emulator.expireAccessTokens(email);
+        return token;
+      },
+    });
+    await imap.listMailboxes(credentialId);
+    await imap.closeSessionsFor(credentialId);
+    imapOff = true;
+    const attempt = async () => {
+      calls.length = 0;
+      const before = refreshes();
+      const error = await errorOf(imap.listMailboxes(credentialId));
+      return { code: error.code, retryAfter: error.retryAfter, calls: [...calls], refreshes: refreshes() - before };
+    };
+
+    // The first rejection is taken for an expired token: one refresh, one retried login.
+    expect(await attempt()).toMatchObject({ code: 'upstream_unavailable', calls: [false, true], refreshes: 1 });
+    // Rejected again within the cooldown: no refresh asked for, a 503 at once.
+    for (let i = 0; i < 3; i++) {
+      offset += 10_000;
+      const cooled = await attempt();
+      expect(cooled).toMatchObject({ code: 'upstream_unavailable', calls: [false], refreshes: 0 });
+      expect(cooled.retryAfter).toBeGreaterThan(0);
+      expect(cooled.retryAfter).toBeLessThanOrEqual(60);
+    }
+    // Once it has passed, one refresh again (the mailbox may have been fixed meanwhile).
+    offset += 31_000;
+    expect(await attempt()).toMatchObject({ code: 'upstream_unavailable', calls: [false, true], refreshes: 1 });
+
+    // IMAP back on: past the cooldown, one refresh and the login goes through.
+    imapOff = false;
+    offset += 61_000;
+    expect((await imap.listMailboxes(credentialId))[0]?.path).toBe('INBOX');
+  });
+
   it('reports needs_reauth when the grant was revoked', async () => {
     const { credentialId, email } = await f.tokens.seedCredential();
     const imap = f.imap();

@@ -7,6 +7,7 @@ import { claimDueCredentials, type ClaimedCredential } from './claim-due-credent
 import { refreshCredential } from './refresh-credential';
 import { releaseCredentialClaims } from './release-credential-claims';
 import { runClaimed } from './run-claimed';
+import { stopOnAppFailure } from './stop-on-app-failure';
 import type { StopSignal } from './types';
 
 export interface RefreshDueCredentialsOptions {
@@ -55,15 +56,8 @@ export async function refreshDueCredentials(options: RefreshDueCredentialsOption
     if (outcome.kind === 'refreshed') counts.refreshed += 1;
     else if (outcome.kind === 'needs_reauth') counts.needsReauth += 1;
     else if (outcome.kind === 'failed') counts.failed += 1;
-    else if (stop.reason === null) {
-      // Not the credential's fault and not countable per credential: the run stops here, once.
-      stop.reason = 'app_failure';
-      stop.code = outcome.code;
-      log.error(
-        { alert: 'operator', code: outcome.code, credentialId: credential.id },
-        'cron stopped: Microsoft rejected the app registration (client id/secret); fix it and the next run resumes',
-      );
-    }
+    // Not the credential's fault and not countable per credential: the run stops here, once.
+    else stopOnAppFailure({ stop, code: outcome.code, log, item: { credentialId: credential.id } });
     const idleDays = Math.floor((now - credential.lastUsedAt) / DAY_MS);
     if (outcome.kind !== 'refreshed' && idleDays >= options.nearExpiryDays) {
       log.warn({ credentialId: credential.id, idleDays, outcome: outcome.kind, nearExpiry: true }, 'refresh token near its 90-day inactivity expiry and still not refreshed');

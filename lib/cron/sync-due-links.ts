@@ -1,13 +1,16 @@
 // The sync half of a cron run: claim due OneDrive links and run each through the sync engine,
 // which takes the link's own lease, honours the deadline by checkpointing, and schedules the
-// link's next run (interval, backoff, needs_reauth) itself.
+// link's next run (interval, backoff, needs_reauth) itself. An app-level token failure stops the
+// run as in the refresh half; the engine reports every token failure alike, so it is recognised
+// here, where the cron hands the engine its token source.
 import type { Logger } from 'pino';
 import type { Cache } from '../cache/types';
 import type { PrismaClient } from '../db';
-import type { TokenService } from '../tokens';
+import { RefreshFailedError, type TokenService } from '../tokens';
 import { claimDueLinks, type ClaimedLink } from './claim-due-links';
 import { releaseLinkClaims } from './release-link-claims';
 import { runClaimed } from './run-claimed';
+import { stopOnAppFailure } from './stop-on-app-failure';
 import type { StopSignal } from './types';
 
 /** What the cron needs of `syncOneDriveLink` (lib/onedrive), injected so tests can stand in. */
@@ -55,12 +58,21 @@ export async function syncDueLinks(options: SyncDueLinksOptions): Promise<SyncDu
 
   const handle = async (link: ClaimedLink) => {
     let outcome: string;
+    let appFailure: string | undefined;
+    // The link's Graph token comes from its mailbox credential's refresh token.
+    const getGraphToken = async (opts?: { rejectedToken?: string }) => {
+      try {
+        return (await tokens.ensureFreshToken(link.credentialId, 'graph', { ...opts, background: true })).accessToken;
+      } catch (error) {
+        if (error instanceof RefreshFailedError && error.classification.kind === 'app') appFailure ??= error.classification.code;
+        throw error;
+      }
+    };
     try {
       const result = await options.syncLink({
         db,
         linkId: link.id,
-        // The link's Graph token comes from its mailbox credential's refresh token.
-        getGraphToken: async (opts) => (await tokens.ensureFreshToken(link.credentialId, 'graph', { ...opts, background: true })).accessToken,
+        getGraphToken,
         cache: options.cache,
         clock,
         logger: log,
@@ -73,7 +85,9 @@ export async function syncDueLinks(options: SyncDueLinksOptions): Promise<SyncDu
       log.error({ linkId: link.id, err: error instanceof Error ? error.name : 'unknown' }, 'onedrive sync threw');
     }
     if (!NOT_STARTED.has(outcome)) counts.run += 1;
-    if (FAILED.has(outcome)) counts.failed += 1;
+    // Not the link's fault and not countable per link: the run stops here, once.
+    if (appFailure !== undefined) stopOnAppFailure({ stop: options.stop, code: appFailure, log, item: { linkId: link.id } });
+    else if (FAILED.has(outcome)) counts.failed += 1;
     log.debug({ linkId: link.id, credentialId: link.credentialId, outcome }, 'cron sync');
     await releaseLinkClaims({ db, owner, ids: [link.id] }).catch(() => undefined);
   };

@@ -94,6 +94,23 @@ describe('runCron: OneDrive syncs', () => {
     expect(w.f.emulator.stats().token.total).toBe(before);
   });
 
+  it('stops the whole run when a sync meets an app-level failure, and alerts the operator once', async () => {
+    const kbs = await Promise.all(Array.from({ length: 4 }, () => linkedFolder({ 'a.txt': 'alpha' })));
+    w.f.emulator.failTokenRequests({ status: 401, error: 'invalid_client', aadsts: [7000215], times: 100 });
+    const before = w.refreshRequests();
+
+    // Concurrency 4 gives syncs one slot: the first sync meets the failure, nothing else starts.
+    const summary = await w.run({ tokens: w.service(), syncLink: realSync, concurrency: 4 });
+    expect(summary).toMatchObject({ stoppedBy: 'app_failure', more: true, syncs: { run: 1, failed: 0 } });
+    expect(w.refreshRequests() - before).toBe(1);
+    const cronAlerts = w.logs.filter((l) => l.alert === 'operator' && l.module === 'cron');
+    expect(cronAlerts).toHaveLength(1);
+    expect(cronAlerts[0]).toMatchObject({ level: 50, code: 'AADSTS7000215' });
+    const links = await db().oneDriveLink.findMany({ where: { id: { in: kbs.map((k) => k.linkId) } } });
+    expect(links.filter((l) => l.status === 'idle')).toHaveLength(3);
+    expect(links.every((l) => l.cronLeaseOwner === null && l.leaseOwner === null)).toBe(true);
+  });
+
   it('reports more: true when a sync stops at the deadline, and passes the run deadline to the engine', async () => {
     await linkedFolder();
     let deadline: number | undefined;

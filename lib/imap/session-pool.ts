@@ -38,6 +38,8 @@ export interface PoolStats {
   opened: number;
   /** Sessions currently open, per credential. */
   open: Record<string, number>;
+  /** Mailboxes the pool keeps state for: sessions open or opening, or callers waiting. */
+  tracked: number;
 }
 
 export class SessionPool {
@@ -98,7 +100,7 @@ export class SessionPool {
   stats(): PoolStats {
     const open: Record<string, number> = {};
     for (const [id, slot] of this.slots) if (slot.sessions.size > 0) open[id] = slot.sessions.size;
-    return { opened: this.opened, open };
+    return { opened: this.opened, open, tracked: this.slots.size };
   }
 
   private slot(credentialId: string): Slot {
@@ -144,12 +146,14 @@ export class SessionPool {
     // session serves the call that opened it and is then closed, never pooled.
     const generation = slot.generation;
     slot.opening += 1;
-    let client: ImapFlow;
+    let client: ImapFlow | undefined;
     try {
       client = await this.options.open(credentialId);
     } finally {
       slot.opening -= 1;
       this.wake(slot);
+      // A mailbox that fails to open (gone, rejected, unreachable) leaves nothing behind.
+      if (client === undefined) this.dropIfUnused(credentialId, slot);
     }
     this.opened += 1;
     const session: Session = { client, credentialId, generation, busy: true, idleTimer: undefined };
@@ -201,7 +205,13 @@ export class SessionPool {
     const slot = this.slots.get(session.credentialId);
     if (!slot || !slot.sessions.delete(session)) return;
     this.wake(slot);
-    if (slot.sessions.size === 0 && slot.opening === 0 && slot.waiters.size === 0) this.slots.delete(session.credentialId);
+    this.dropIfUnused(session.credentialId, slot);
+  }
+
+  /** Slots live only while something uses them, so the map is bounded by mailboxes in use. */
+  private dropIfUnused(credentialId: string, slot: Slot): void {
+    if (slot.sessions.size > 0 || slot.opening > 0 || slot.waiters.size > 0) return;
+    if (this.slots.get(credentialId) === slot) this.slots.delete(credentialId);
   }
 
   private wake(slot: Slot): void {

@@ -96,6 +96,21 @@ describe('sessions', () => {
     expect(imap.stats().opened).toBe(2);
   });
 
+  it('keeps no bookkeeping for mailboxes that fail to open', async () => {
+    const imap = f.imap({ maxSessionsPerMailbox: 1 });
+    for (let i = 0; i < 20; i++) expect((await errorOf(imap.listMailboxes(`no-such-credential-${i}`))).code).toBe('not_found');
+    // Callers queued behind a failing login as well.
+    const queued = await Promise.all(Array.from({ length: 4 }, () => errorOf(imap.listMailboxes('no-such-credential'))));
+    expect(queued.map((e) => e.code)).toEqual(['not_found', 'not_found', 'not_found', 'not_found']);
+    expect(imap.stats()).toMatchObject({ opened: 0, open: {}, tracked: 0 });
+
+    const { credentialId } = await f.tokens.seedCredential();
+    await imap.listMailboxes(credentialId);
+    expect(imap.stats()).toMatchObject({ opened: 1, tracked: 1 });
+    await imap.closeSessionsFor(credentialId);
+    expect(imap.stats().tracked).toBe(0);
+  });
+
   it('retries once on a new session when a reused one turns out to be dead', async () => {
     const { credentialId } = await f.tokens.seedCredential();
     const imap = f.imap();

@@ -136,13 +136,8 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     const deadline = clock() + waitTimeoutMs;
     for (;;) {
       const state = await store.read(credentialId, resource);
-      assertRefreshable(state);
-      if (stateSatisfies(state, want) && state.accessToken) {
-        await cached.set(credentialId, resource, state.accessToken, skewMs);
-        return state.accessToken;
-      }
-      const blocked = blockedBy(state);
-      if (blocked) return usableOrThrow(state, want, blocked);
+      const answer = await answerFromState(state, resource, want);
+      if (answer) return answer;
 
       const leaseFree = state.leaseUntil === null || state.leaseUntil < clock();
       if (leaseFree) {
@@ -171,6 +166,21 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     }
   }
 
+  /**
+   * What the stored state answers without a refresh: its token when it satisfies the caller (and
+   * back into the cache with it), a usable token or an error while refreshes are held back, or
+   * null when a refresh is needed. Throws when the credential needs re-authorization.
+   */
+  async function answerFromState(state: CredentialTokenState, resource: TokenResource, want: Want): Promise<FreshToken | null> {
+    assertRefreshable(state);
+    if (stateSatisfies(state, want) && state.accessToken) {
+      await cached.set(state.credentialId, resource, state.accessToken, skewMs);
+      return state.accessToken;
+    }
+    const blocked = blockedBy(state);
+    return blocked ? usableOrThrow(state, want, blocked) : null;
+  }
+
   /** Backoff after failures and the process-wide app pause both hold every refresh back. */
   function blockedBy(state: CredentialTokenState): Classification | null {
     if (state.nextRetryAt !== null && state.nextRetryAt > clock()) {
@@ -188,13 +198,8 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   ): Promise<FreshToken | typeof RETRY> {
     // Re-read under the lease: another process may have just refreshed, or just failed.
     const state = await store.read(credentialId, resource);
-    assertRefreshable(state);
-    if (stateSatisfies(state, want) && state.accessToken) {
-      await cached.set(credentialId, resource, state.accessToken, skewMs);
-      return state.accessToken;
-    }
-    const blocked = blockedBy(state);
-    if (blocked) return usableOrThrow(state, want, blocked);
+    const answer = await answerFromState(state, resource, want);
+    if (answer) return answer;
     let refreshToken: string;
     try {
       refreshToken = store.openRefreshToken(state);

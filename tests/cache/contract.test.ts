@@ -4,22 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryCache, createRedisCache, type Cache } from '@/lib/cache';
+import { deleteKeysWithPrefix, SHARED_REDIS_URL } from '../support/redis';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
+const REDIS_URL = SHARED_REDIS_URL;
 const prefix = `test:cache:${randomUUID()}:`;
 const admin = new Redis(REDIS_URL, { lazyConnect: true });
 
 afterAll(async () => {
-  // Never FLUSHDB: the shared server belongs to everyone's tests.
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  if (keys.length > 0) await admin.del(...keys);
-  await admin.quit();
+  await deleteKeysWithPrefix(prefix);
+  admin.disconnect();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

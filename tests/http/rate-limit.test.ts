@@ -1,29 +1,17 @@
 // The per-user limiter: the window arithmetic (pure), then counting over both caches (the shared
 // Redis under a private prefix, and the in-process one), and failing open when Redis is gone.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMemoryCache, createRedisCache, type Cache } from '@/lib/cache';
 import { AppError } from '@/lib/errors';
 import { enforceRateLimit, fixedWindow, takeRateLimit, type RateLimitRule } from '@/lib/http/rate-limit';
 import { freePort } from '../support/net';
+import { deleteKeysWithPrefix, SHARED_REDIS_URL } from '../support/redis';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
+const REDIS_URL = SHARED_REDIS_URL;
 const prefix = `test:rate-limit:${randomUUID()}:`;
 
-afterAll(async () => {
-  // Only this file's keys: the shared server belongs to everyone's tests.
-  const admin = new Redis(REDIS_URL, { lazyConnect: true });
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  if (keys.length > 0) await admin.del(...keys);
-  await admin.quit();
-});
+afterAll(() => deleteKeysWithPrefix(prefix));
 
 const rule: RateLimitRule = { name: 'test', limit: 3, windowSeconds: 600 };
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0); // a window boundary (a multiple of 600 s)

@@ -1,7 +1,8 @@
-// A private redis-server for tests that stop, pause or freeze Redis. The shared instance on 6379
-// is never touched by such tests.
+// Redis for tests: a private redis-server for tests that stop, pause or freeze Redis (the shared
+// instance on 6379 is never touched by those), and prefix cleanup on the shared one.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { Redis } from 'ioredis';
 import { freePort, waitFor } from './net';
 
 export interface PrivateRedis {
@@ -84,4 +85,31 @@ function ping(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
   });
+}
+
+/** The machine's shared Redis, which tests use under their own key prefixes. */
+export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** Keys under `prefix` on the shared Redis (SCAN, never KEYS). */
+export async function keysWithPrefix(admin: Redis, prefix: string): Promise<string[]> {
+  if (admin.status === 'wait') await admin.connect();
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    found.push(...batch);
+  } while (cursor !== '0');
+  return found;
+}
+
+/** Deletes this test's keys only: never FLUSHDB, the shared server belongs to every test. */
+export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
+  const admin = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    const keys = await keysWithPrefix(admin, prefix);
+    if (keys.length > 0) await admin.del(...keys);
+  } finally {
+    admin.disconnect();
+  }
 }

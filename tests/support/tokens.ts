@@ -11,8 +11,9 @@ import { createTokenService, storeGrant, type TokenServiceDeps } from '@/lib/tok
 import { IMAP_SCOPE } from '@/lib/microsoft/scopes';
 import { logger } from '@/lib/log';
 import { createTestDatabase, type TestDatabase } from './db';
+import { keysWithPrefix, SHARED_REDIS_URL } from './redis';
 
-export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
+export { SHARED_REDIS_URL };
 
 export interface TokenFixture {
   emulator: MicrosoftEmulator;
@@ -49,17 +50,7 @@ export async function createTokenFixture(options: { emulator?: Parameters<typeof
   const admin = new Redis(SHARED_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   let seq = 0;
 
-  async function keysUnderPrefix(): Promise<string[]> {
-    if (admin.status === 'wait') await admin.connect();
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 500);
-      cursor = next;
-      found.push(...keys);
-    } while (cursor !== '0');
-    return found;
-  }
+  const keysUnderPrefix = () => keysWithPrefix(admin, redisPrefix);
 
   return {
     emulator,

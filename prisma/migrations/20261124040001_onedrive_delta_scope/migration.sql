@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "OneDriveLink" ADD COLUMN     "deltaScope" TEXT NOT NULL DEFAULT 'folder';

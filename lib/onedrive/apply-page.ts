@@ -6,6 +6,13 @@
 // rename or move rewrites its stored subtree. An item whose parent is neither the linked folder
 // nor a stored folder is outside the linked folder: it moved out (removed with its subtree at the
 // walk's end) or its parent arrives on a later page (carried until then).
+//
+// Items of the drive root's delta (source 'root', where Graph refuses a folder's delta) are kept
+// by the same rule: in scope when their parent chain, by stored ids, reaches the linked folder.
+// That delta reports changes anywhere in the drive, so an unresolved item is carried only when it
+// is stored (it may have moved out, or into a folder on a later page); any other one is outside
+// and dropped, so the carry stays as small as the change. A folder that enters the subtree comes
+// without its unchanged children: the plan names it (`enteredFolders`) for the caller to list.
 import {
   SKIP_TOO_LARGE,
   SKIP_UNSUPPORTED,
@@ -28,6 +35,8 @@ export interface PlanPageInput {
   /** The walk's last page: what is still unresolved is outside the linked folder. */
   final: boolean;
   maxFileBytes: number;
+  /** Which delta the items come from: the linked folder's (default) or the drive root's. */
+  source?: 'folder' | 'root';
 }
 
 export interface PagePlan {
@@ -43,6 +52,12 @@ export interface PagePlan {
   seen: string[];
   /** The linked folder itself was deleted. */
   rootDeleted: boolean;
+  /**
+   * Folders placed inside the linked folder that were not stored before, parents first, leaving
+   * out those Graph says are empty (childCount 0). A drive-root delta reports a folder that moved
+   * in without its unchanged children; the caller lists these folders' subtrees.
+   */
+  enteredFolders: string[];
 }
 
 /** Latest occurrence of each id, in order of last appearance. */
@@ -135,6 +150,7 @@ export function planDeltaPage(input: PlanPageInput): PagePlan {
   const clearContent = new Set<string>();
   const downloads = new Map<string, DownloadRequest>();
   const seen = new Set<string>();
+  const entered = new Set<string>();
   let rootDeleted = false;
 
   const removeSubtree = (id: string) => {
@@ -153,6 +169,7 @@ export function planDeltaPage(input: PlanPageInput): PagePlan {
       downloads.delete(cur);
       clearContent.delete(cur);
       seen.delete(cur);
+      entered.delete(cur);
     }
   };
 
@@ -214,6 +231,7 @@ export function planDeltaPage(input: PlanPageInput): PagePlan {
     view.set(item.id, row);
     removals.delete(item.id);
     seen.add(item.id);
+    if (isFolder && !input.stored.has(item.id) && item.folder?.childCount !== 0) entered.add(item.id);
     if (!old || !sameRow(old, row)) dirty.add(item.id);
     if (isFolder && old && old.path !== path) repathDescendants(item.id);
   };
@@ -249,6 +267,8 @@ export function planDeltaPage(input: PlanPageInput): PagePlan {
   let carry: GraphDriveItem[] = [];
   if (input.final) {
     for (const item of pending) removeSubtree(item.id);
+  } else if (input.source === 'root') {
+    carry = pending.filter((item) => input.stored.has(item.id));
   } else {
     carry = pending;
   }
@@ -261,5 +281,6 @@ export function planDeltaPage(input: PlanPageInput): PagePlan {
     carry,
     seen: [...seen],
     rootDeleted,
+    enteredFolders: [...entered],
   };
 }

@@ -30,11 +30,11 @@ function apply(store: Map<string, StoredItem>, plan: PagePlan): void {
   }
 }
 
-function sync(store: Map<string, StoredItem>, pages: GraphDriveItem[][]): PagePlan[] {
+function sync(store: Map<string, StoredItem>, pages: GraphDriveItem[][], source: 'folder' | 'root' = 'folder'): PagePlan[] {
   const plans: PagePlan[] = [];
   let carry: GraphDriveItem[] = [];
   pages.forEach((items, i) => {
-    const plan = planDeltaPage({ rootId: ROOT, stored: store, items: [...carry, ...items], final: i === pages.length - 1, maxFileBytes: MAX });
+    const plan = planDeltaPage({ rootId: ROOT, stored: store, items: [...carry, ...items], final: i === pages.length - 1, maxFileBytes: MAX, source });
     apply(store, plan);
     carry = plan.carry;
     plans.push(plan);
@@ -156,6 +156,46 @@ describe('planDeltaPage', () => {
     const [again] = sync(store, [items]);
     expect(again!.writes).toEqual([]);
     expect(again!.seen.sort()).toEqual(['A', 'f1']);
+  });
+});
+
+describe('planDeltaPage on the drive root’s delta', () => {
+  const DRIVE = 'DRIVE-ROOT';
+  const driveRoot: GraphDriveItem = { id: DRIVE, name: 'root', folder: { childCount: 2 }, root: {} };
+  const linked = { ...folder(ROOT, 'KB', DRIVE), folder: { childCount: 1 } };
+
+  it('keeps what lies below the linked folder and drops the rest of the drive without carrying it', () => {
+    const store = new Map<string, StoredItem>();
+    const [first, last] = sync(
+      store,
+      [
+        [driveRoot, linked, folder('OUT', 'Elsewhere', DRIVE), folder('A', 'Docs')],
+        [file('o1', 'other.txt', 'OUT'), file('f1', 'a.txt', 'A'), file('f2', 'b.txt')],
+      ],
+      'root',
+    );
+    expect(first!.carry).toEqual([]);
+    expect(last!.downloads.map((d) => d.itemId).sort()).toEqual(['f1', 'f2']);
+    expect(paths(store)).toEqual(['Docs', 'Docs/a.txt', 'b.txt']);
+  });
+
+  it('carries a stored item whose new parent is unknown, and removes it with its subtree at the walk’s end', () => {
+    const store = new Map<string, StoredItem>();
+    sync(store, [[folder('A', 'Docs'), file('f1', 'a.txt', 'A'), file('f2', 'b.txt')]], 'root');
+    const [first, last] = sync(store, [[folder('A', 'Docs', 'OUT'), file('new', 'n.txt', 'OUT')], [driveRoot]], 'root');
+    expect(first!.carry.map((i) => i.id)).toEqual(['A']);
+    expect(last!.removals.sort()).toEqual(['A', 'f1']);
+    expect(paths(store)).toEqual(['b.txt']);
+  });
+
+  it('names folders that enter the linked folder, unless stored before or empty', () => {
+    const store = new Map<string, StoredItem>();
+    sync(store, [[folder('A', 'Docs')]], 'root');
+    const moved = { ...folder('M', 'Moved'), folder: { childCount: 3 } };
+    const nested = { ...folder('N', 'Nested', 'M'), folder: { childCount: 1 } };
+    const empty = { ...folder('E', 'Empty'), folder: { childCount: 0 } };
+    const [plan] = sync(store, [[nested, moved, empty, folder('A', 'Docs renamed')]], 'root');
+    expect(plan!.enteredFolders).toEqual(['M', 'N']);
   });
 });
 

@@ -1,5 +1,6 @@
 // The Graph drive surface: drives owned by users, driveItems, children, delta with paging and
-// deltaLinks, 410 resync, throttling, and pre-authenticated downloads. The emulator's HTTP server
+// deltaLinks (on any folder of a personal drive, only on the root of a business one), 410 resync,
+// throttling, and pre-authenticated downloads. The emulator's HTTP server
 // offers it every request under /v1.0/ (except /v1.0/me) and /download/, with the caller resolved
 // from a Graph-audience bearer token. Tests drive it through the controls below.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,6 +29,8 @@ export interface DriveStats {
   /** Every request under /v1.0 this surface answered (including errors and throttling). */
   graphRequests: number;
   deltaPages: number;
+  /** Delta requests refused because a business drive only answers delta on its root. */
+  deltaRefused: number;
   itemGets: number;
   childrenGets: number;
   downloads: number;
@@ -58,6 +61,7 @@ const DEFAULT_DOWNLOAD_TTL_MS = 60 * 60 * 1000;
 const emptyStats = (): DriveStats => ({
   graphRequests: 0,
   deltaPages: 0,
+  deltaRefused: 0,
   itemGets: 0,
   childrenGets: 0,
   downloads: 0,
@@ -97,6 +101,7 @@ export class DriveEmulator {
 
   // ── test controls ──────────────────────────────────────────────────────────────────────────
 
+  /** A drive of `flavor` (default business: OneDrive for Business, delta on the root only). */
   createDrive(ownerEmail: string, options: { flavor?: DriveFlavor } = {}): string {
     return this.store.createDrive(ownerEmail, options.flavor).id;
   }
@@ -311,6 +316,12 @@ export class DriveEmulator {
         this.serveChildren(res, url, drive, item);
         return;
       case 'delta':
+        if (drive.flavor === 'business' && item.parentId !== null) {
+          // OneDrive for Business and SharePoint track changes of the whole drive only; Graph
+          // answers a folder's delta with 501 notSupported (consumer OneDrive answers it).
+          this.counters.deltaRefused++;
+          throw new HttpError(501, 'notSupported', 'view.delta can only be called on the root.');
+        }
         this.counters.deltaPages++;
         this.serveDelta(req, res, url, drive, item);
         return;

@@ -5,7 +5,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { quickXorHash } from './quick-xor-hash';
 
-/** business: quickXorHash, delta omits cTag (and name on deletions). personal: sha1Hash too. */
+/**
+ * business: quickXorHash, delta omits cTag (and name on deletions), delta only on the root.
+ * personal: sha1Hash too, delta on any folder.
+ */
 export type DriveFlavor = 'business' | 'personal';
 
 export interface DriveRecord {

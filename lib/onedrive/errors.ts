@@ -18,6 +18,15 @@ export class GraphError extends Error {
   }
 }
 
+/**
+ * OneDrive for Business and SharePoint answer delta only on the drive root: a folder's delta comes
+ * back 501 notSupported ("view.delta can only be called on the root"). Recognised by status and
+ * code, never by message; 400 with the same code is taken to mean the same.
+ */
+export function isFolderDeltaUnsupported(error: unknown): boolean {
+  return error instanceof GraphError && error.code === 'notSupported' && (error.status === 501 || error.status === 400);
+}
+
 /** 410 on a delta link: start over from `location` (a fresh enumeration) and reconcile. */
 export class ResyncRequiredError extends Error {
   constructor(readonly location: string | undefined) {

@@ -1,4 +1,5 @@
-// The few Graph calls the sync makes: delta pages, one item, and downloads.
+// The few Graph calls the sync makes: delta pages (of the linked folder, or of the drive root where
+// folder delta is refused), children pages, one item, and downloads.
 //
 // - 429/503 with Retry-After: wait that long plus jitter; the window is written to the Cache under
 //   a per-account key, so every worker syncing for that account holds off, not just this one.
@@ -53,6 +54,11 @@ export interface DeltaPage {
   deltaLink?: string;
 }
 
+export interface ChildrenPage {
+  items: GraphDriveItem[];
+  nextLink?: string;
+}
+
 export interface GraphCounts {
   requests: number;
   downloads: number;
@@ -69,6 +75,10 @@ async function errorCode(res: Response): Promise<string> {
   } catch {
     return `http_${res.status}`;
   }
+}
+
+function isDriveItem(v: unknown): v is GraphDriveItem {
+  return typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string';
 }
 
 export class GraphClient {
@@ -93,6 +103,15 @@ export class GraphClient {
     return `${this.base}/drives/${encodeURIComponent(driveId)}/items/${encodeURIComponent(folderId)}/delta?$select=${DELTA_SELECT}`;
   }
 
+  /** Delta of the whole drive: the only delta OneDrive for Business and SharePoint answer. */
+  rootDeltaUrl(driveId: string): string {
+    return `${this.base}/drives/${encodeURIComponent(driveId)}/root/delta?$select=${DELTA_SELECT}`;
+  }
+
+  childrenUrl(driveId: string, folderId: string): string {
+    return `${this.base}/drives/${encodeURIComponent(driveId)}/items/${encodeURIComponent(folderId)}/children?$select=${DELTA_SELECT}`;
+  }
+
   async deltaPage(url: string): Promise<DeltaPage> {
     const res = await this.send(url, true);
     if (res.status === 410) {
@@ -103,12 +122,21 @@ export class GraphClient {
     if (!res.ok) throw new GraphError(res.status, await errorCode(res));
     const body = (await res.json()) as { value?: unknown; '@odata.nextLink'?: unknown; '@odata.deltaLink'?: unknown };
     if (!Array.isArray(body.value)) throw new GraphError(res.status, 'malformed_response');
-    const page: DeltaPage = {
-      items: body.value.filter((v): v is GraphDriveItem => typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string'),
-    };
+    const page: DeltaPage = { items: body.value.filter(isDriveItem) };
     if (typeof body['@odata.nextLink'] === 'string') page.nextLink = body['@odata.nextLink'];
     else if (typeof body['@odata.deltaLink'] === 'string') page.deltaLink = body['@odata.deltaLink'];
     else throw new GraphError(res.status, 'malformed_response');
+    return page;
+  }
+
+  /** One page of a folder's children (childrenUrl, then each nextLink). */
+  async childrenPage(url: string): Promise<ChildrenPage> {
+    const res = await this.send(url, true);
+    if (!res.ok) throw new GraphError(res.status, await errorCode(res));
+    const body = (await res.json()) as { value?: unknown; '@odata.nextLink'?: unknown };
+    if (!Array.isArray(body.value)) throw new GraphError(res.status, 'malformed_response');
+    const page: ChildrenPage = { items: body.value.filter(isDriveItem) };
+    if (typeof body['@odata.nextLink'] === 'string') page.nextLink = body['@odata.nextLink'];
     return page;
   }
 

@@ -5,6 +5,11 @@
 // checkpoint, so an interruption anywhere resumes where it stopped. The walk's final deltaLink is
 // kept aside (pendingDeltaLink) until every download it covers has landed, then promoted. A 410
 // restarts the walk at Graph's Location and removes, at its end, whatever the re-walk did not see.
+//
+// OneDrive for Business and SharePoint refuse delta on anything but the drive root. The first such
+// refusal switches the link for good (deltaScope 'root') to the root's delta, kept to the linked
+// folder's subtree by the planner; folders that enter the subtree in an incremental walk come
+// without their unchanged children, which are listed with /children before the page is applied.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Cache } from '../cache/types';
@@ -13,9 +18,10 @@ import { getEnv } from '../env';
 import { childLogger } from '../log';
 import { planDeltaPage, subtreeRoots } from './apply-page';
 import { Downloader } from './downloads';
-import { DeadlineReachedError, GraphError, ResyncRequiredError } from './errors';
+import { DeadlineReachedError, GraphError, ResyncRequiredError, isFolderDeltaUnsupported } from './errors';
 import { GraphClient } from './graph-client';
 import { claimLink, Lease } from './lease';
+import { listSubtrees } from './list-subtree';
 import { failureBackoffMs, judgeFailure, type SyncOutcome } from './outcome';
 import { unseenAfterResync } from './resync';
 import { applyPlan, loadDescendants, loadItems, removeItems, staleAfterResync } from './sync-store';
@@ -59,6 +65,11 @@ export interface SyncResult {
 }
 
 const MAX_RESYNCS_PER_RUN = 2;
+
+/** 'folder': the linked folder's own delta. 'root': the drive root's, filtered to the folder. */
+type DeltaScope = 'folder' | 'root';
+
+const deltaScopeOf = (value: string): DeltaScope => (value === 'root' ? 'root' : 'folder');
 
 /** Carried delta items are checkpointed without their download URLs (secrets, and short-lived). */
 function checkpointItems(items: GraphDriveItem[]): Prisma.InputJsonValue | typeof Prisma.DbNull {
@@ -105,10 +116,14 @@ class SyncRun {
       return;
     }
 
-    let url = link.nextLink ?? link.deltaLink ?? graph.initialDeltaUrl(link.driveId, link.folderId);
+    let scope = deltaScopeOf(link.deltaScope);
+    const freshWalk = () => (scope === 'root' ? graph.rootDeltaUrl(link.driveId) : graph.initialDeltaUrl(link.driveId, link.folderId));
+    let url = link.nextLink ?? link.deltaLink ?? freshWalk();
     let carry = carriedItems(link.pendingItems);
     let resyncing = link.resyncing;
     let generation = link.resyncGeneration;
+    // A walk from no cursor (the first one, a resync) reports every item, children included.
+    let fullWalk = resyncing || link.deltaLink === null;
     let resyncs = 0;
 
     for (;;) {
@@ -117,12 +132,34 @@ class SyncRun {
       try {
         page = await graph.deltaPage(url);
       } catch (error) {
+        if (scope === 'folder' && isFolderDeltaUnsupported(error)) {
+          scope = 'root';
+          this.options.logger.info({ deltaScope: scope }, 'folder delta not supported by the drive, following the drive root’s delta');
+          url = freshWalk();
+          carry = [];
+          fullWalk = true;
+          // Folder delta once worked for this link: rows it stored are reconciled like a resync's.
+          if (link.deltaLink !== null && !resyncing) {
+            resyncing = true;
+            generation++;
+          }
+          const restart = url;
+          await this.db.$transaction(async (tx) => {
+            await this.lease.check(tx);
+            await tx.oneDriveLink.update({
+              where: { id: link.id },
+              data: { deltaScope: scope, deltaLink: null, nextLink: restart, pendingItems: Prisma.DbNull, resyncing, resyncGeneration: generation },
+            });
+          });
+          continue;
+        }
         if (!(error instanceof ResyncRequiredError)) throw error;
         if (++resyncs > MAX_RESYNCS_PER_RUN) throw new GraphError(410, 'resync_loop');
         this.options.logger.warn({ generation: generation + 1 }, 'delta link no longer valid, re-walking the folder');
-        url = error.location ?? graph.initialDeltaUrl(link.driveId, link.folderId);
+        url = error.location ?? freshWalk();
         carry = [];
         resyncing = true;
+        fullWalk = true;
         generation++;
         const restart = url;
         await this.db.$transaction(async (tx) => {
@@ -138,8 +175,16 @@ class SyncRun {
       this.result.pages++;
       const final = page.deltaLink !== undefined;
       const items = [...carry, ...page.items];
-      const stored = await this.loadStored(items);
-      const plan = planDeltaPage({ rootId: link.folderId, stored, items, final, maxFileBytes: this.options.maxFileBytes });
+      let stored = await this.loadStored(items);
+      const planPage = () => planDeltaPage({ rootId: link.folderId, stored, items, final, maxFileBytes: this.options.maxFileBytes, source: scope });
+      let plan = planPage();
+      if (scope === 'root' && !fullWalk && plan.enteredFolders.length > 0) {
+        // Listed after the page's items, so their (newer) state is the one kept.
+        const { deadline, clock } = this.options;
+        items.push(...(await listSubtrees({ graph, driveId: link.driveId, folderIds: plan.enteredFolders, clock, ...(deadline !== undefined ? { deadline } : {}) })));
+        stored = await this.loadStored(items);
+        plan = planPage();
+      }
       if (plan.rootDeleted) throw new GraphError(404, 'itemNotFound');
 
       const gen = resyncing ? generation : null;

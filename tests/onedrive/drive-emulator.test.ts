@@ -15,11 +15,16 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-beforeEach(() => {
+/** A fresh drive (and a token for its owner) as the current one. */
+function useDrive(flavor: 'business' | 'personal'): void {
   const email = `u${Math.random().toString(36).slice(2)}@example.com`;
-  driveId = server.drive.createDrive(email);
+  driveId = server.drive.createDrive(email, { flavor });
   root = server.drive.rootId(driveId);
   token = server.issueToken(email);
+}
+
+beforeEach(() => {
+  useDrive('business');
   server.drive.setPageSize(200);
   server.drive.clearThrottling();
   server.drive.resetStats();
@@ -112,7 +117,9 @@ describe('items and children', () => {
   });
 });
 
-describe('delta', () => {
+describe('delta on a folder of a personal drive', () => {
+  beforeEach(() => useDrive('personal'));
+
   it('enumerates a folder in pages, without parentReference.path, then only what changed', async () => {
     const folder = server.drive.addFolder(driveId, root, 'KB');
     const outside = server.drive.addFolder(driveId, root, 'Elsewhere');
@@ -141,7 +148,7 @@ describe('delta', () => {
     expect(byId.get(files[0]!)!.name).toBe('renamed.txt');
     expect(byId.get(files[1]!)!.size).toBe(7);
     expect(byId.get(files[2]!)!.deleted).toEqual({ state: 'deleted' });
-    expect(byId.get(files[2]!)!.name).toBeUndefined(); // business omits it
+    expect(byId.get(files[2]!)!.size).toBeUndefined(); // consumer OneDrive omits it
     expect(byId.get(files[3]!)!.parentReference.id).toBe(outside);
     expect(byId.has(files[4]!)).toBe(false);
     expect(byId.has(files[5]!)).toBe(false);
@@ -190,6 +197,56 @@ describe('delta', () => {
     expect(location).toContain(`/items/${folder}/delta`);
     const again = await walk(location);
     expect(again.items.map((i) => i.name)).toContain('a.txt');
+  });
+});
+
+describe('delta on a business drive', () => {
+  it('refuses a folder’s delta with 501 notSupported, as OneDrive for Business does', async () => {
+    const folder = server.drive.addFolder(driveId, root, 'KB');
+    const refused = await get(`/drives/${driveId}/items/${folder}/delta`);
+    expect(refused.status).toBe(501);
+    expect(refused.body.error.code).toBe('notSupported');
+    expect((await get(`/drives/${driveId}/root:/KB:/delta`)).status).toBe(501);
+    expect(server.drive.stats()).toMatchObject({ deltaRefused: 2, deltaPages: 0 });
+  });
+
+  it('answers the root’s delta, by id, by alias or by path, with changes anywhere in the drive', async () => {
+    const folder = server.drive.addFolder(driveId, root, 'KB');
+    const outside = server.drive.addFolder(driveId, root, 'Elsewhere');
+    const inside = server.drive.addFile(driveId, folder, 'in.txt', 'in');
+    const other = server.drive.addFile(driveId, outside, 'out.txt', 'out');
+    server.drive.setPageSize(2);
+
+    const initial = await walk(`/drives/${driveId}/root/delta`);
+    expect(initial.items.map((i) => i.id)).toEqual([root, folder, outside, inside, other]);
+    expect(initial.pages).toBe(3);
+    expect((await get(`/drives/${driveId}/items/${root}/delta`)).status).toBe(200);
+    expect((await get(`/me/drive/root/delta`)).status).toBe(200);
+
+    server.drive.remove(driveId, inside);
+    server.drive.updateFile(driveId, other, 'changed');
+    const changes = await walk(initial.deltaLink);
+    const byId = new Map(changes.items.map((i) => [i.id, i]));
+    expect(byId.get(inside)!.deleted).toEqual({ state: 'deleted' });
+    expect(byId.get(inside)!.name).toBeUndefined(); // business omits it
+    expect(byId.get(other)!.size).toBe(7);
+    // Ancestors of changed items come along (no deltaExcludeParent), parents first.
+    expect(byId.has(outside)).toBe(true);
+    expect(changes.items[0]!.id).toBe(root);
+  });
+
+  it('reports a folder moved within the drive without its unchanged children', async () => {
+    const folder = server.drive.addFolder(driveId, root, 'KB');
+    const outside = server.drive.addFolder(driveId, root, 'Elsewhere');
+    const moving = server.drive.addFolder(driveId, outside, 'Moving');
+    server.drive.addFile(driveId, moving, 'leaf.txt', 'leaf');
+    const { deltaLink } = await walk(`/drives/${driveId}/root/delta`);
+    server.drive.move(driveId, moving, folder);
+    const changes = await walk(deltaLink);
+    const moved = changes.items.find((i) => i.id === moving)!;
+    expect(moved.parentReference.id).toBe(folder);
+    expect(moved.folder.childCount).toBe(1);
+    expect(changes.items.some((i) => i.name === 'leaf.txt')).toBe(false);
   });
 });
 

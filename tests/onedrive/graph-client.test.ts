@@ -3,7 +3,7 @@
 // that never leaves the Graph origin.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryCache, type Cache } from '@/lib/cache';
-import { GraphClient, GraphError, ResyncRequiredError } from '@/lib/onedrive';
+import { GraphClient, GraphError, ResyncRequiredError, isFolderDeltaUnsupported } from '@/lib/onedrive';
 import { parseRetryAfter } from '@/lib/onedrive/backoff';
 import { startDriveServer, type DriveServer } from './support/drive-server';
 
@@ -111,12 +111,42 @@ describe('tokens and downloads', () => {
   it('turns a 410 into a resync with the Location to restart from', async () => {
     const folder = server.drive.addFolder(driveId, server.drive.rootId(driveId), 'KB');
     const graph = client();
-    let page = await graph.deltaPage(graph.initialDeltaUrl(driveId, folder));
+    let page = await graph.deltaPage(graph.rootDeltaUrl(driveId));
     expect(page.deltaLink).toBeDefined();
     server.drive.invalidateDeltaLinks(driveId);
     const error = await graph.deltaPage(page.deltaLink!).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResyncRequiredError);
     page = await graph.deltaPage((error as ResyncRequiredError).location!);
     expect(page.items.map((i) => i.id)).toContain(folder);
+  });
+
+  it('reports a business drive’s refusal of folder delta as a structured error', async () => {
+    const folder = server.drive.addFolder(driveId, server.drive.rootId(driveId), 'KB');
+    const graph = client();
+    const error = await graph.deltaPage(graph.initialDeltaUrl(driveId, folder)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 501, code: 'notSupported' });
+    expect(isFolderDeltaUnsupported(error)).toBe(true);
+    expect(isFolderDeltaUnsupported(new GraphError(501, 'notImplemented'))).toBe(false);
+    expect(isFolderDeltaUnsupported(new GraphError(400, 'invalidRequest'))).toBe(false);
+    expect(server.drive.stats().throttled).toBe(0);
+  });
+
+  it('pages through a folder’s children with the delta properties', async () => {
+    const folder = server.drive.addFolder(driveId, server.drive.rootId(driveId), 'KB');
+    for (let i = 0; i < 5; i++) server.drive.addFile(driveId, folder, `f${i}.txt`, `${i}`);
+    server.drive.setPageSize(2);
+    const graph = client();
+    const items = [];
+    let pages = 0;
+    for (let url: string | undefined = graph.childrenUrl(driveId, folder); url; pages++) {
+      const page = await graph.childrenPage(url);
+      items.push(...page.items);
+      url = page.nextLink;
+    }
+    server.drive.setPageSize(200);
+    expect(pages).toBe(3);
+    expect(items.map((i) => i.name)).toEqual(['f0.txt', 'f1.txt', 'f2.txt', 'f3.txt', 'f4.txt']);
+    expect(items[0]).toMatchObject({ parentReference: { id: folder }, file: { hashes: { quickXorHash: expect.any(String) } } });
+    expect(items[0]!['@microsoft.graph.downloadUrl']).toMatch(/\/download\//);
   });
 });

@@ -22,8 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => world?.close());
 
-it('syncs, follows moves and deletions, and resyncs on PGlite', async () => {
-  const kb = await linkedFolder(world);
+it.each(['personal', 'business'] as const)('syncs a %s drive, follows moves and deletions, and resyncs on PGlite', async (flavor) => {
+  const kb = await linkedFolder(world, { flavor });
   const drive = world.ms.drive;
   const outside = drive.addFolder(kb.driveId, drive.rootId(kb.driveId), 'Outside');
   const docs = drive.addFolder(kb.driveId, kb.folderId, 'Docs');

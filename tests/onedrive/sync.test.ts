@@ -1,6 +1,7 @@
 // syncOneDriveLink against the Microsoft emulator's drive and a real PostgreSQL database: every
 // scenario ends with the knowledge base mirroring the drive's current state, and no download ever
-// carried an Authorization header.
+// carried an Authorization header. These run on a personal drive (delta on the linked folder);
+// sync-business.test.ts runs the drive-root fallback of OneDrive for Business.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '@/lib/errors';
 import { getKnowledgeBase, listFiles } from '@/lib/knowledge';
@@ -18,7 +19,7 @@ afterAll(() => world?.close());
 beforeEach(async () => {
   world.ms.drive.setPageSize(200);
   world.ms.drive.clearThrottling();
-  kb = await linkedFolder(world);
+  kb = await linkedFolder(world, { flavor: 'personal' });
   world.ms.drive.resetStats();
 });
 
@@ -393,7 +394,7 @@ describe('lease during downloads', () => {
 
 describe('ownership', () => {
   it('one user cannot sync into, read or list another user’s knowledge base', async () => {
-    const other = await linkedFolder(world);
+    const other = await linkedFolder(world, { flavor: 'personal' });
     await expect(getKnowledgeBase({ db: world.db, userId: other.userId, knowledgeBaseId: kb.kbId })).rejects.toMatchObject({ code: 'not_found' });
     await expect(listFiles({ db: world.db, userId: other.userId, knowledgeBaseId: kb.kbId })).rejects.toMatchObject({ code: 'not_found' });
     expect((await syncOneDriveLink({ db: world.db, linkId: 'nope', getGraphToken: kb.tokens.getGraphToken, cache: world.cache, graphUrl: world.ms.graphUrl })).outcome).toBe('not_found');

@@ -3,6 +3,7 @@
 // knowledge base holds with the emulator's drive.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
+import type { DriveFlavor } from '@/emulator/drive';
 import { startMicrosoftEmulator, type MicrosoftEmulator } from '@/emulator/index';
 import type { PrismaClient } from '@/lib/db';
 import { createMemoryCache, type Cache } from '@/lib/cache';
@@ -66,8 +67,11 @@ export interface LinkedFolder {
   sync(options?: Partial<SyncOneDriveLinkOptions>): Promise<SyncResult>;
 }
 
-/** A user whose drive has a folder "Knowledge" linked to a fresh knowledge base. */
-export async function linkedFolder(world: SyncWorld, options: { folderName?: string } = {}): Promise<LinkedFolder> {
+/**
+ * A user whose drive has a folder "Knowledge" linked to a fresh knowledge base. A personal drive
+ * answers delta on the folder; a business one only on its root (the sync falls back to that).
+ */
+export async function linkedFolder(world: SyncWorld, options: { flavor: DriveFlavor; folderName?: string }): Promise<LinkedFolder> {
   const { db, ms } = world;
   const email = `user-${randomBytes(4).toString('hex')}@contoso.example`;
   ms.addUser({ email, name: 'Test User' });
@@ -75,7 +79,7 @@ export async function linkedFolder(world: SyncWorld, options: { folderName?: str
   const credential = await db.mailCredential.create({
     data: { userId: user.id, email, authType: 'oauth2', refreshTokenSealed: 'v1.sealed-placeholder', grantedScopes: 'openid offline_access https://outlook.office.com/IMAP.AccessAsUser.All https://graph.microsoft.com/Files.Read.All' },
   });
-  const driveId = ms.drive.createDrive(email);
+  const driveId = ms.drive.createDrive(email, { flavor: options.flavor });
   const folderId = ms.drive.addFolder(driveId, ms.drive.rootId(driveId), options.folderName ?? 'Knowledge');
   const kb = await createKnowledgeBase({ db, userId: user.id, name: 'Docs' });
   const { linkId } = await linkOneDriveFolder({

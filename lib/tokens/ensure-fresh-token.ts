@@ -100,6 +100,9 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   // Process-wide pause after an app-level failure: the app's own secret is broken, so every
   // credential would fail the same way; don't hammer the identity platform meanwhile.
   let appPausedUntil = 0;
+  // The failure that paused refreshes: every call held back reports it, so whoever logs first
+  // (the cron's operator alert) names the real cause.
+  let appPauseCode = '';
   const reportedAppFailures = new Set<string>();
 
   async function ensureFreshToken(
@@ -186,7 +189,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     if (state.nextRetryAt !== null && state.nextRetryAt > clock()) {
       return { kind: 'transient', code: 'backoff', retryAfterSeconds: Math.ceil((state.nextRetryAt - clock()) / 1000) };
     }
-    if (appPausedUntil > clock()) return { kind: 'app', code: 'app_paused' };
+    if (appPausedUntil > clock()) return { kind: 'app', code: appPauseCode };
     return null;
   }
 
@@ -300,6 +303,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
 
   function failApp(state: CredentialTokenState, want: Want, resource: TokenResource, c: Classification): FreshToken {
     appPausedUntil = clock() + APP_FAILURE_PAUSE_MS;
+    appPauseCode = c.code;
     if (!reportedAppFailures.has(c.code)) {
       reportedAppFailures.add(c.code);
       log.error(

@@ -386,9 +386,13 @@ describe('failures', () => {
     const row = await credentialRow(credentialId);
     expect(row.status).toBe('active');
     expect(row.failureCount).toBe(0);
-    // The process pauses refreshes instead of sending every credential into the same wall.
+    // The process pauses refreshes instead of sending every credential into the same wall, and
+    // every call held back names the failure that paused them.
     const before = f.emulator.stats().token.total;
-    await expect(tokens.ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+      classification: { kind: 'app', code: 'AADSTS7000215' },
+    });
     expect(f.emulator.stats().token.total).toBe(before);
   });
 });

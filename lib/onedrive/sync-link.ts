@@ -143,13 +143,13 @@ class SyncRun {
             resyncing = true;
             generation++;
           }
-          const restart = url;
-          await this.db.$transaction(async (tx) => {
-            await this.lease.check(tx);
-            await tx.oneDriveLink.update({
-              where: { id: link.id },
-              data: { deltaScope: scope, deltaLink: null, nextLink: restart, pendingItems: Prisma.DbNull, resyncing, resyncGeneration: generation },
-            });
+          await this.saveRestart(link.id, {
+            deltaScope: scope,
+            deltaLink: null,
+            nextLink: url,
+            pendingItems: Prisma.DbNull,
+            resyncing,
+            resyncGeneration: generation,
           });
           continue;
         }
@@ -161,13 +161,12 @@ class SyncRun {
         resyncing = true;
         fullWalk = true;
         generation++;
-        const restart = url;
-        await this.db.$transaction(async (tx) => {
-          await this.lease.check(tx);
-          await tx.oneDriveLink.update({
-            where: { id: link.id },
-            data: { nextLink: restart, pendingItems: Prisma.DbNull, pendingDeltaLink: null, resyncing: true, resyncGeneration: generation },
-          });
+        await this.saveRestart(link.id, {
+          nextLink: url,
+          pendingItems: Prisma.DbNull,
+          pendingDeltaLink: null,
+          resyncing: true,
+          resyncGeneration: generation,
         });
         continue;
       }
@@ -224,6 +223,14 @@ class SyncRun {
    * Delta items name their parent by real id, never by the "root" alias Graph also accepts in
    * URLs; a link made with the alias would otherwise see every item as outside the folder.
    */
+  /** Checkpoints a walk that starts over (410 resync, or the switch to the drive root's delta). */
+  private async saveRestart(linkId: string, data: Prisma.OneDriveLinkUpdateInput): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await this.lease.check(tx);
+      await tx.oneDriveLink.update({ where: { id: linkId }, data });
+    });
+  }
+
   private async resolveFolderAlias(): Promise<OneDriveLink> {
     if (this.link.folderId !== 'root') return this.link;
     const root = await this.graph.getItem(this.link.driveId, 'root');

@@ -19,24 +19,6 @@ export interface GraphDriveItem {
 
 export type FileState = 'pending' | 'synced' | 'skipped';
 
-export interface StoredItem {
-  itemId: string;
-  parentId: string | null;
-  name: string;
-  /** Relative to the linked folder: "Specs/a.txt". */
-  path: string;
-  isFolder: boolean;
-  size: number | null;
-  hash: string | null;
-  eTag: string | null;
-  cTag: string | null;
-  lastModified: Date | null;
-  mimeType: string | null;
-  state: FileState;
-  skipReason: string | null;
-  downloadPending: boolean;
-}
-
 /** The content metadata a download, once stored, makes true. */
 export interface ContentMeta {
   size: number | null;
@@ -45,6 +27,18 @@ export interface ContentMeta {
   cTag: string | null;
   lastModified: Date | null;
   mimeType: string | null;
+}
+
+export interface StoredItem extends ContentMeta {
+  itemId: string;
+  parentId: string | null;
+  name: string;
+  /** Relative to the linked folder: "Specs/a.txt". */
+  path: string;
+  isFolder: boolean;
+  state: FileState;
+  skipReason: string | null;
+  downloadPending: boolean;
 }
 
 export interface DownloadRequest {

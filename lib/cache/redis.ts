@@ -1,6 +1,7 @@
 // Redis behind a fail-fast client and a circuit breaker. Redis is a cache, never a dependency
 // (SPEC §5.3): every call is bounded by `maxWaitMs`, nothing is queued while disconnected, and
 // after a failure Redis is skipped entirely until a probe finds it answering again.
+import { BrandedError } from '../errors';
 import { Redis, ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
 import { Circuit } from './circuit';
@@ -28,7 +29,8 @@ export interface RedisCacheOptions {
 // expired and was taken by someone else.
 const DELETE_IF_EQUALS = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
-class DeadlineError extends Error {
+class DeadlineError extends BrandedError {
+  static override readonly brand: string = 'mailbridge.DeadlineError';
   constructor(ms: number) {
     super(`Redis call exceeded ${ms}ms`);
     this.name = 'DeadlineError';

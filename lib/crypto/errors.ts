@@ -1,8 +1,10 @@
 // Errors of the crypto layer. Their messages name variables, files and key ids (fingerprints),
 // never a key, a plaintext or a ciphertext.
+import { BrandedError } from '../errors';
 
 /** The encryption keys are missing or malformed: the process cannot start safely. */
-export class CryptoConfigError extends Error {
+export class CryptoConfigError extends BrandedError {
+  static override readonly brand: string = 'mailbridge.CryptoConfigError';
   constructor(message: string) {
     super(message);
     this.name = 'CryptoConfigError';
@@ -26,7 +28,8 @@ const MESSAGES: Record<SecretDecryptReason, string> = {
   authentication_failed: 'authentication failed (altered, or bound to another row or field)',
 };
 
-export class SecretDecryptError extends Error {
+export class SecretDecryptError extends BrandedError {
+  static override readonly brand: string = 'mailbridge.SecretDecryptError';
   readonly reason: SecretDecryptReason;
   /** Fingerprint of the key the value names, when it could be read. */
   readonly keyId: string | undefined;

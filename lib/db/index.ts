@@ -1,5 +1,6 @@
 // The database's public surface: import from '@/lib/db', never from ./generated directly.
 export { createDb, getDb, getDbHandle, closeDb, type Db, type DbKind, type CreateDbOptions } from './client';
+export { isUniqueViolation } from './errors';
 export { migrate, MigrationError, type MigrateResult, type MigrationTarget } from './migrate';
 
 export type { PrismaClient } from './generated/client';

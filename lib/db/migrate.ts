@@ -2,6 +2,7 @@
 // table layout, so `prisma migrate deploy/status` accept the result wherever the CLI can run.
 // Each migration runs as one multi-statement script inside one transaction: a failure leaves no
 // trace of it but an audit row marked rolled back.
+import { BrandedError } from '../errors';
 import { randomUUID } from 'node:crypto';
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -24,7 +25,8 @@ const HISTORY_DDL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "applied_steps_count" INTEGER NOT NULL DEFAULT 0
 )`;
 
-export class MigrationError extends Error {
+export class MigrationError extends BrandedError {
+  static override readonly brand: string = 'mailbridge.MigrationError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'MigrationError';

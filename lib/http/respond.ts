@@ -25,7 +25,8 @@ export function errorResponse(error: unknown, context: { method?: string; path?:
   if (error instanceof AppError && error.code !== 'internal') {
     const headers: Record<string, string> = {};
     if (error.retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfter)));
-    return json({ error: { code: error.code, message: error.message } }, { status: error.status, headers });
+    const body = { code: error.code, message: error.message, ...(error.reconnectUrl ? { reconnectUrl: error.reconnectUrl } : {}) };
+    return json({ error: body }, { status: error.status, headers });
   }
   const e = error instanceof Error ? error : undefined;
   log.error(

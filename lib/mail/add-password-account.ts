@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { passwordAad } from '../crypto';
-import { Prisma } from '../db';
+import { isUniqueViolation } from '../db';
 import { AppError } from '../errors';
 import { resolveContext, type MailContext } from './context';
 import { DISCONNECTED, summarySelect, toAccountSummary, type AccountSummary } from './accounts';
@@ -84,7 +84,7 @@ export async function addPasswordAccount(options: { userId: string; input: unkno
     return toAccountSummary(row);
   } catch (error) {
     // Two adds of the same address at once: the second finds the first's row.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+    if (isUniqueViolation(error)) {
       throw new AppError('invalid_request', 'This mailbox was just added');
     }
     throw error;

@@ -2,6 +2,7 @@
 // MSAL keeps rotated refresh tokens inside its own serialized cache and never hands them back,
 // which would make "commit the rotated refresh token before use" impossible; this client returns
 // every field of the response so the token layer owns persistence.
+import { BrandedError } from '../errors';
 import { z } from 'zod';
 import type { TokenResource } from '../tokens/types';
 import { classifyNetworkFailure, classifyTokenFailure, parseRetryAfter, type Classification } from './classify';
@@ -30,7 +31,8 @@ export interface TokenSet {
 }
 
 /** A token request that failed; `classification` says what to do about it. */
-export class TokenRequestError extends Error {
+export class TokenRequestError extends BrandedError {
+  static override readonly brand: string = 'mailbridge.TokenRequestError';
   constructor(readonly classification: Classification, readonly status: number | undefined) {
     // The message names only the classified code: Microsoft's description text can echo input.
     super(`Token request failed (${classification.kind}: ${classification.code})`);

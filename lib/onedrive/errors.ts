@@ -1,7 +1,9 @@
 // Failures of Graph calls, structured so the sync branches on fields, never on message text.
 // Messages carry no URL: delta links hold tokens and download URLs are pre-authenticated.
+import { BrandedError } from '../errors';
 
-export class GraphError extends Error {
+export class GraphError extends BrandedError {
+  static override readonly brand: string = 'mailbridge.GraphError';
   constructor(
     readonly status: number,
     /** Graph's error code ("itemNotFound", "accessDenied"…), or "network" / "timeout". */
@@ -28,7 +30,8 @@ export function isFolderDeltaUnsupported(error: unknown): boolean {
 }
 
 /** 410 on a delta link: start over from `location` (a fresh enumeration) and reconcile. */
-export class ResyncRequiredError extends Error {
+export class ResyncRequiredError extends BrandedError {
+  static override readonly brand: string = 'mailbridge.ResyncRequiredError';
   constructor(readonly location: string | undefined) {
     super('Graph requires a resync of the delta enumeration');
     this.name = 'ResyncRequiredError';
@@ -36,7 +39,8 @@ export class ResyncRequiredError extends Error {
 }
 
 /** The run's deadline arrived (or a wait would cross it): stop, keeping the checkpoint. */
-export class DeadlineReachedError extends Error {
+export class DeadlineReachedError extends BrandedError {
+  static override readonly brand: string = 'mailbridge.DeadlineReachedError';
   constructor() {
     super('Sync deadline reached');
     this.name = 'DeadlineReachedError';
@@ -44,7 +48,8 @@ export class DeadlineReachedError extends Error {
 }
 
 /** Another worker took the link over (our lease expired): stop without touching it. */
-export class LeaseLostError extends Error {
+export class LeaseLostError extends BrandedError {
+  static override readonly brand: string = 'mailbridge.LeaseLostError';
   constructor() {
     super('Sync lease lost');
     this.name = 'LeaseLostError';
@@ -53,7 +58,8 @@ export class LeaseLostError extends Error {
 
 export type DownloadFailure = 'expired' | 'gone' | 'transient' | 'fatal';
 
-export class DownloadError extends Error {
+export class DownloadError extends BrandedError {
+  static override readonly brand: string = 'mailbridge.DownloadError';
   constructor(
     readonly failure: DownloadFailure,
     readonly status: number,

@@ -43,6 +43,7 @@ export interface TokenServiceDeps {
 
 /** Raised for refresh failures; `kind` tells the cron route to stop on app misconfiguration. */
 export class RefreshFailedError extends AppError {
+  static override readonly brand: string = 'mailbridge.RefreshFailedError';
   constructor(readonly classification: Classification, retryAfter?: number) {
     super(
       classification.kind === 'reauth' ? 'needs_reauth' : 'upstream_unavailable',

@@ -7,7 +7,10 @@ type Field = { name: string; type: 'text' | 'number' };
 
 /**
  * A form posting its fields as JSON to one API route; on success it refreshes the page (or goes
- * to `redirectTo(body)`), on failure it shows the API's message.
+ * to `redirectTo`), on failure it shows the API's message.
+ *
+ * `redirectTo` is a path template, not a function: server components render this form, and only
+ * serializable props cross to the client. `{field}` is replaced by that field of the answer.
  */
 export function JsonForm(props: {
   action: string;
@@ -15,7 +18,8 @@ export function JsonForm(props: {
   submitLabel: string;
   busyLabel: string;
   children: ReactNode;
-  redirectTo?: (body: Record<string, unknown>) => string;
+  /** e.g. `/knowledge/{id}`: `{id}` becomes the answer's `id`, URL-encoded. */
+  redirectTo?: string;
 }) {
   const router = useRouter();
   const [state, setState] = useState<{ busy: boolean; error?: string }>({ busy: false });
@@ -39,7 +43,7 @@ export function JsonForm(props: {
       }
       form.reset();
       setState({ busy: false });
-      if (props.redirectTo && answer) router.push(props.redirectTo(answer));
+      if (props.redirectTo && answer) router.push(fillPath(props.redirectTo, answer));
       else router.refresh();
     } catch {
       setState({ busy: false, error: 'The server could not be reached. Try again.' });
@@ -61,4 +65,8 @@ export function JsonForm(props: {
       ) : null}
     </form>
   );
+}
+
+export function fillPath(template: string, values: Record<string, unknown>): string {
+  return template.replace(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(String(values[key] ?? '')));
 }

@@ -36,7 +36,7 @@ export default async function KnowledgePage() {
           fields={[{ name: 'name', type: 'text' }]}
           submitLabel="Create"
           busyLabel="Creating…"
-          redirectTo={(kb) => `/knowledge/${encodeURIComponent(String(kb.id))}`}
+          redirectTo="/knowledge/{id}"
         >
           <label>
             Name

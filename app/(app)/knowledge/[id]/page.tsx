@@ -1,12 +1,12 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { getDb } from '@/lib/db';
-import { getKnowledgeBase, listFiles, type KnowledgeBaseView, type KnowledgeFileView, type OneDriveView } from '@/lib/knowledge';
+import { getKnowledgeBase, listFiles, type KnowledgeBaseView, type OneDriveView } from '@/lib/knowledge';
 import { listAccounts, type AccountSummary } from '@/lib/mail';
 import { ApiButton } from '../../../_components/api-button';
 import { AutoRefresh } from '../../../_components/auto-refresh';
-import { formatSize } from '../../../_components/format';
 import { JsonForm } from '../../../_components/json-form';
+import { KnowledgeFiles } from '../../../_components/knowledge-files';
 import { LocalTime } from '../../../_components/local-time';
 import { pageUserId } from '../../../_components/page-user';
 
@@ -38,7 +38,7 @@ export default async function KnowledgeBasePage({ params }: { params: Promise<{ 
       </section>
       <section className="card" aria-labelledby="files-heading">
         <h2 id="files-heading">Files ({files.length})</h2>
-        <FileList files={files} />
+        <KnowledgeFiles files={files} />
       </section>
     </div>
   );
@@ -152,28 +152,5 @@ function LinkFolder({ kb, accounts }: { kb: KnowledgeBaseView; accounts: Account
         </label>
       </JsonForm>
     </>
-  );
-}
-
-function FileList({ files }: { files: KnowledgeFileView[] }) {
-  if (files.length === 0) return <p className="empty">No files yet.</p>;
-  return (
-    <ul className="account-list">
-      {files.slice(0, 500).map((f) => (
-        <li key={f.itemId}>
-          <span className="address">{f.path}</span>
-          <span className="meta">
-            {formatSize(f.size)}
-            {f.lastModified ? (
-              <>
-                {' · '}
-                <LocalTime iso={f.lastModified} />
-              </>
-            ) : null}
-          </span>
-        </li>
-      ))}
-      {files.length > 500 ? <li className="muted">…and {files.length - 500} more</li> : null}
-    </ul>
   );
 }

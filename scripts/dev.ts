@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { loadEnvConfig } from '@next/env';
+import pretty from 'pino-pretty';
 import { devAuthSecret } from './sandbox/auth-secret';
 import { DEMO_USER, startSandbox, type Sandbox } from './sandbox/start';
 
@@ -28,11 +29,19 @@ async function main(): Promise<void> {
     Object.assign(env, sandbox.env);
   }
 
+  // The service logs JSON lines (what log collectors want in production); in development they are
+  // made readable here, outside the service. Lines that are not JSON (Next.js's own) pass through.
+  // LOG_FORMAT=json keeps them raw.
+  const readable = process.env.LOG_FORMAT !== 'json';
   const next = spawn(process.execPath, [require.resolve('next/dist/bin/next'), 'dev', '-p', String(port)], {
     cwd: root,
     env: env as NodeJS.ProcessEnv,
-    stdio: 'inherit',
+    stdio: readable ? ['inherit', 'pipe', 'pipe'] : 'inherit',
   });
+  if (readable) {
+    next.stdout?.pipe(readableLogs(1));
+    next.stderr?.pipe(readableLogs(2));
+  }
   printBanner({ baseUrl, sandbox, dataDir });
 
   let stopping = false;
@@ -46,6 +55,17 @@ async function main(): Promise<void> {
   next.on('exit', (code) => void stop(code ?? 0));
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+}
+
+function readableLogs(fd: 1 | 2): NodeJS.WritableStream {
+  return pretty({
+    destination: fd,
+    colorize: process.stdout.isTTY,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,module',
+    messageFormat: '[{module}] {msg}',
+  });
 }
 
 function printBanner({ baseUrl, sandbox, dataDir }: { baseUrl: string; sandbox: Sandbox | null; dataDir: string }): void {

@@ -19,6 +19,11 @@ export interface TokenFailure {
   grantType?: string;
   /** Only requests for this resource match (default: any). */
   resource?: ResourceName;
+  /**
+   * Only requests whose grant (refresh token or code) belongs to a user of this tenant match
+   * (default: any): one tenant that has not installed the app, disabled it, or lacks a resource.
+   */
+  tenantId?: string;
 }
 
 export class FailureQueue {
@@ -28,9 +33,11 @@ export class FailureQueue {
     this.rules.push({ rule, remaining: rule.times ?? 1 });
   }
 
-  take(grantType: string, resource: ResourceName | null): TokenFailure | undefined {
+  take(grantType: string, resource: ResourceName | null, tenantId: string | null = null): TokenFailure | undefined {
     const index = this.rules.findIndex(({ rule }) =>
-      (rule.grantType === undefined || rule.grantType === grantType) && (rule.resource === undefined || rule.resource === resource));
+      (rule.grantType === undefined || rule.grantType === grantType) &&
+      (rule.resource === undefined || rule.resource === resource) &&
+      (rule.tenantId === undefined || rule.tenantId.toLowerCase() === tenantId));
     if (index < 0) return undefined;
     const entry = this.rules[index]!;
     entry.remaining -= 1;

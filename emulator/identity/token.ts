@@ -34,7 +34,7 @@ export async function handleToken(ctx: EmulatorContext, req: IncomingMessage, re
   };
 
   await ctx.sleeper.sleep(state.config.latencyMs);
-  const failure = ctx.failures.take(grantType, entry.resource);
+  const failure = ctx.failures.take(grantType, entry.resource, requestUserTenant(ctx, grantType, form));
   if (failure) {
     entry.injected = true;
     const handled = await injectFailure(ctx, req, res, failure, settle);
@@ -77,6 +77,18 @@ function requestResource(ctx: EmulatorContext, grantType: string, form: URLSearc
     return family ? (firstResource(family.scopes) ?? 'graph') : null;
   }
   return null;
+}
+
+/** The home tenant of the user whose grant the request presents (for tenant-scoped failures). */
+function requestUserTenant(ctx: EmulatorContext, grantType: string, form: URLSearchParams): string | null {
+  const { state } = ctx;
+  let userOid: string | undefined;
+  if (grantType === 'authorization_code') userOid = state.codes.get(form.get('code') ?? '')?.userOid;
+  if (grantType === 'refresh_token') {
+    const record = state.refreshTokens.get(form.get('refresh_token') ?? '');
+    userOid = record ? state.families.get(record.familyId)?.userOid : undefined;
+  }
+  return userOid === undefined ? null : (state.users.get(userOid)?.tid ?? null);
 }
 
 /** True when the failure answered (or dropped) the request; false lets a slow success proceed. */

@@ -28,6 +28,8 @@ export interface ClaimDueCredentialsOptions {
   activeSince: number;
   /** Refresh tokens last exercised before this instant are exercised. */
   idleBefore: number;
+  /** Tenants paused in this run (lower-case ids): their credentials are left for a later run. */
+  excludeTenants?: readonly string[];
 }
 
 interface Row {
@@ -41,6 +43,11 @@ interface Row {
 export async function claimDueCredentials(options: ClaimDueCredentialsOptions): Promise<ClaimedCredential[]> {
   const { db, owner, now, limit, leaseMs, warmBefore, activeSince, idleBefore } = options;
   if (limit <= 0) return [];
+  const excluded = options.excludeTenants ?? [];
+  const notExcluded =
+    excluded.length === 0
+      ? Prisma.empty
+      : Prisma.sql`AND (m."tenantId" IS NULL OR lower(m."tenantId") NOT IN (${Prisma.join(excluded.map((t) => t.toLowerCase()))}))`;
   const rows = await db.$queryRaw<Row[]>`
     WITH claimed AS (
       UPDATE "MailCredential" AS c
@@ -52,6 +59,7 @@ export async function claimDueCredentials(options: ClaimDueCredentialsOptions): 
           AND m."refreshTokenSealed" IS NOT NULL
           AND (m."nextRetryAt" IS NULL OR m."nextRetryAt" <= ${sqlInstant(now)})
           AND (m."cronLeaseUntil" IS NULL OR m."cronLeaseUntil" < ${sqlInstant(now)})
+          ${notExcluded}
           AND (
             m."lastRefreshAt" IS NULL
             OR m."lastRefreshAt" < ${sqlInstant(idleBefore)}

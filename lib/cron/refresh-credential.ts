@@ -3,7 +3,7 @@
 // makes a failed refresh throw even while an older token is still usable, so the outcome the cron
 // counts is what actually happened.
 import { AppError } from '../errors';
-import { RefreshFailedError, type TokenService } from '../tokens';
+import { RefreshFailedError, type PauseScope, type TokenService } from '../tokens';
 import type { ClaimedCredential } from './claim-due-credentials';
 
 export type RefreshOutcome =
@@ -12,8 +12,10 @@ export type RefreshOutcome =
   | { kind: 'failed'; code: string }
   /** The grant is gone; the token layer marked the credential. */
   | { kind: 'needs_reauth'; code: string }
-  /** The app registration itself is broken: every credential would fail alike. */
-  | { kind: 'app'; code: string };
+  /** The app's own client credential is broken: every credential would fail alike. */
+  | { kind: 'app'; code: string }
+  /** Held back with others of its tenant, or alone, for a reason that is not the owner's to fix. */
+  | { kind: 'paused'; code: string; paused: Exclude<PauseScope, { scope: 'all' }> };
 
 export interface RefreshCredentialOptions {
   tokens: TokenService;
@@ -42,7 +44,8 @@ function outcomeOf(error: unknown): RefreshOutcome {
   if (error instanceof RefreshFailedError) {
     const { kind, code } = error.classification;
     if (kind === 'reauth') return { kind: 'needs_reauth', code };
-    if (kind === 'app') return { kind: 'app', code };
+    if (error.paused?.scope === 'all') return { kind: 'app', code };
+    if (error.paused) return { kind: 'paused', code, paused: error.paused };
     return { kind: 'failed', code };
   }
   if (error instanceof AppError) return { kind: 'failed', code: error.code };

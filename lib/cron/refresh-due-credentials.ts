@@ -1,5 +1,6 @@
 // The refresh half of a cron run: claim due credentials, refresh each through the token layer,
-// count outcomes, stop everything on an app-level failure, release each claim when done.
+// count outcomes, stop everything when the app's own client credential is broken, report a
+// tenant (or credential) paused once and carry on with the rest, release each claim when done.
 import type { Logger } from 'pino';
 import type { PrismaClient } from '../db';
 import type { TokenService } from '../tokens';
@@ -7,7 +8,7 @@ import { claimDueCredentials, type ClaimedCredential } from './claim-due-credent
 import { refreshCredential } from './refresh-credential';
 import { releaseCredentialClaims } from './release-credential-claims';
 import { runClaimed } from './run-claimed';
-import { stopOnAppFailure } from './stop-on-app-failure';
+import { reportPause, stopOnAppFailure } from './stop-on-app-failure';
 import type { StopSignal } from './types';
 
 export interface RefreshDueCredentialsOptions {
@@ -56,6 +57,11 @@ export async function refreshDueCredentials(options: RefreshDueCredentialsOption
     if (outcome.kind === 'refreshed') counts.refreshed += 1;
     else if (outcome.kind === 'needs_reauth') counts.needsReauth += 1;
     else if (outcome.kind === 'failed') counts.failed += 1;
+    else if (outcome.kind === 'paused') {
+      // Its tenant (or it alone) is paused: it failed, the run goes on with everyone else.
+      counts.failed += 1;
+      reportPause({ stop, paused: outcome.paused, code: outcome.code, log, item: { credentialId: credential.id } });
+    }
     // Not the credential's fault and not countable per credential: the run stops here, once.
     else stopOnAppFailure({ stop, code: outcome.code, log, item: { credentialId: credential.id } });
     const idleDays = Math.floor((now - credential.lastUsedAt) / DAY_MS);
@@ -85,6 +91,8 @@ export async function refreshDueCredentials(options: RefreshDueCredentialsOption
         warmBefore: now + options.warmWindowSeconds * 1000,
         activeSince: now - options.warmActiveHours * 3_600_000,
         idleBefore: now - options.idleDays * DAY_MS,
+        // A paused tenant's credentials stay due; claiming them again would only crowd out others.
+        excludeTenants: [...stop.pausedTenants],
       });
     },
     handle,

@@ -1,6 +1,7 @@
 // One cron run: proactive refreshes and due OneDrive syncs, side by side under one time budget.
 // They run concurrently rather than one after the other so that a long refresh backlog cannot
-// starve syncs (or the reverse); an app-level failure stops both.
+// starve syncs (or the reverse). A failure of the app's own client credential stops both; one
+// tenant refusing the app pauses that tenant's work only.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Cache } from '../cache/types';
@@ -46,7 +47,7 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
   const owner = `cron:${process.pid}:${randomUUID()}`;
   const deadline = started + options.budgetMs;
   const drainDeadline = deadline + (options.drainMs ?? Math.min(10_000, options.budgetMs / 4));
-  const stop: StopSignal = { reason: null };
+  const stop: StopSignal = { reason: null, reported: new Set(), pausedTenants: new Set() };
   log.info({ budgetMs: options.budgetMs, concurrency: options.concurrency }, 'cron run started');
 
   const refreshing = refreshDueCredentials({

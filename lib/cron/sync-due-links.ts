@@ -1,16 +1,17 @@
 // The sync half of a cron run: claim due OneDrive links and run each through the sync engine,
 // which takes the link's own lease, honours the deadline by checkpointing, and schedules the
-// link's next run (interval, backoff, needs_reauth) itself. An app-level token failure stops the
-// run as in the refresh half; the engine reports every token failure alike, so it is recognised
-// here, where the cron hands the engine its token source.
+// link's next run (interval, backoff, needs_reauth) itself. A failure of the app's own client
+// credential stops the run as in the refresh half, and a tenant (or credential) paused is reported
+// by its scope; the engine reports every token failure alike, so they are recognised here, where
+// the cron hands the engine its token source.
 import type { Logger } from 'pino';
 import type { Cache } from '../cache/types';
 import type { PrismaClient } from '../db';
-import { RefreshFailedError, type TokenService } from '../tokens';
+import { RefreshFailedError, type PauseScope, type TokenService } from '../tokens';
 import { claimDueLinks, type ClaimedLink } from './claim-due-links';
 import { releaseLinkClaims } from './release-link-claims';
 import { runClaimed } from './run-claimed';
-import { stopOnAppFailure } from './stop-on-app-failure';
+import { reportPause, stopOnAppFailure } from './stop-on-app-failure';
 import type { StopSignal } from './types';
 
 /** What the cron needs of `syncOneDriveLink` (lib/onedrive), injected so tests can stand in. */
@@ -59,12 +60,16 @@ export async function syncDueLinks(options: SyncDueLinksOptions): Promise<SyncDu
   const handle = async (link: ClaimedLink) => {
     let outcome: string;
     let appFailure: string | undefined;
+    let pausedBy: { paused: PauseScope; code: string } | undefined;
     // The link's Graph token comes from its mailbox credential's refresh token.
     const getGraphToken = async (opts?: { rejectedToken?: string }) => {
       try {
         return (await tokens.ensureFreshToken(link.credentialId, 'graph', { ...opts, background: true })).accessToken;
       } catch (error) {
-        if (error instanceof RefreshFailedError && error.classification.kind === 'app') appFailure ??= error.classification.code;
+        if (error instanceof RefreshFailedError && error.paused) {
+          if (error.paused.scope === 'all') appFailure ??= error.classification.code;
+          else pausedBy ??= { paused: error.paused, code: error.classification.code };
+        }
         throw error;
       }
     };
@@ -87,7 +92,11 @@ export async function syncDueLinks(options: SyncDueLinksOptions): Promise<SyncDu
     if (!NOT_STARTED.has(outcome)) counts.run += 1;
     // Not the link's fault and not countable per link: the run stops here, once.
     if (appFailure !== undefined) stopOnAppFailure({ stop: options.stop, code: appFailure, log, item: { linkId: link.id } });
-    else if (FAILED.has(outcome)) counts.failed += 1;
+    else {
+      if (FAILED.has(outcome) || pausedBy !== undefined) counts.failed += 1;
+      // Its tenant (or its credential) is paused: reported once, the run goes on with the rest.
+      if (pausedBy !== undefined) reportPause({ stop: options.stop, ...pausedBy, log, item: { linkId: link.id } });
+    }
     log.debug({ linkId: link.id, credentialId: link.credentialId, outcome }, 'cron sync');
     await releaseLinkClaims({ db, owner, ids: [link.id] }).catch(() => undefined);
   };

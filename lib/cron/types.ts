@@ -5,6 +5,10 @@ import type { NearExpiry } from './find-near-expiry';
 export interface StopSignal {
   reason: 'app_failure' | null;
   code?: string;
+  /** Tenants and credentials already reported as paused in this run (`tenant:<id>`, `credential:<id>`). */
+  reported: Set<string>;
+  /** Tenants paused in this run: their remaining credentials are not claimed again in it. */
+  pausedTenants: Set<string>;
 }
 
 /** SPEC §4's summary, plus what operators need to read a run. */

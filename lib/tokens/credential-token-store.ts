@@ -5,6 +5,8 @@ import type { FreshToken, TokenResource } from './types';
 
 export interface CredentialTokenState {
   credentialId: string;
+  /** The Microsoft tenant (`tid`) the grant belongs to; null for rows stored without one. */
+  tenantId: string | null;
   status: 'active' | 'needs_reauth' | 'error';
   tokenVersion: number;
   failureCount: number;
@@ -30,6 +32,7 @@ export class CredentialTokenStore {
       select: {
         id: true,
         authType: true,
+        tenantId: true,
         status: true,
         tokenVersion: true,
         failureCount: true,
@@ -45,6 +48,7 @@ export class CredentialTokenStore {
       // Deleted or disconnected meanwhile: nothing to refresh, the owner must reconnect.
       return {
         credentialId,
+        tenantId: null,
         status: 'needs_reauth',
         tokenVersion: -1,
         failureCount: 0,
@@ -60,6 +64,8 @@ export class CredentialTokenStore {
     const stored = row.accessTokens[0];
     return {
       credentialId,
+      // Tenant ids are GUIDs; Microsoft spells them in lower case, but compare them that way.
+      tenantId: row.tenantId ? row.tenantId.toLowerCase() : null,
       status: row.status,
       tokenVersion: row.tokenVersion,
       failureCount: row.failureCount,

@@ -41,10 +41,25 @@ export interface TokenServiceDeps {
   retry?: { attempts: number; baseMs: number; maxMs: number; budgetMs: number };
 }
 
-/** Raised for refresh failures; `kind` tells the cron route to stop on app misconfiguration. */
+/**
+ * What a failure held back besides the call that met it: every credential (the app's own client
+ * credential is broken), one tenant's credentials (the app cannot act in that tenant), or only
+ * this credential.
+ */
+export type PauseScope =
+  | { scope: 'all' }
+  | { scope: 'tenant'; tenantId: string }
+  | { scope: 'credential'; credentialId: string };
+
+/** Raised for refresh failures; `classification.kind` and `paused` tell the cron what broke. */
 export class RefreshFailedError extends AppError {
   static override readonly brand: string = 'mailbridge.RefreshFailedError';
-  constructor(readonly classification: Classification, retryAfter?: number) {
+  constructor(
+    readonly classification: Classification,
+    retryAfter?: number,
+    /** Set for app, tenant and credential failures: what is paused because of it. */
+    readonly paused?: PauseScope,
+  ) {
     super(
       classification.kind === 'reauth' ? 'needs_reauth' : 'upstream_unavailable',
       classification.kind === 'reauth'
@@ -70,7 +85,20 @@ const POLL_MS = 40;
 const COMMIT_FAILURE_BACKOFF_MS = 30_000;
 /** The lease was lost or the result superseded: read the state again. */
 const RETRY = Symbol('retry');
+
+/** Why a refresh is held back without asking Microsoft, and what is paused. */
+interface Blocked {
+  c: Classification;
+  paused?: PauseScope;
+}
+/** How long an app-level or tenant-level failure holds back refreshes in this process. */
 const APP_FAILURE_PAUSE_MS = 60_000;
+
+interface Pause {
+  until: number;
+  /** The failure that caused it: every call held back reports it. */
+  code: string;
+}
 
 export interface TokenService {
   ensureFreshToken(credentialId: string, resource: TokenResource, options?: EnsureFreshTokenOptions): Promise<FreshToken>;
@@ -98,13 +126,16 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     onError: (credentialId) => log.debug({ credentialId }, 'could not record mailbox use'),
   });
   const ownerPrefix = `${process.pid}:${randomUUID().slice(0, 8)}`;
-  // Process-wide pause after an app-level failure: the app's own secret is broken, so every
-  // credential would fail the same way; don't hammer the identity platform meanwhile.
-  let appPausedUntil = 0;
-  // The failure that paused refreshes: every call held back reports it, so whoever logs first
-  // (the cron's operator alert) names the real cause.
-  let appPauseCode = '';
+  // Pauses are scoped to what is broken. The app's own client credential (secret invalid or
+  // expired): every credential would fail the same way, so all refreshes pause. The app not
+  // installed (or disabled) in one tenant: that tenant's credentials pause, no other. A user's
+  // condition pauses nobody else. Calls held back report the failure that paused them, so
+  // whoever logs first (the cron's operator alert) names the real cause.
+  let appPause: Pause = { until: 0, code: '' };
+  const tenantPauses = new Map<string, Pause>();
+  // Reported once (per code, per tenant) until a refresh shows it fixed.
   const reportedAppFailures = new Set<string>();
+  const reportedTenantFailures = new Map<string, Set<string>>();
 
   async function ensureFreshToken(
     credentialId: string,
@@ -182,15 +213,25 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       return state.accessToken;
     }
     const blocked = blockedBy(state);
-    return blocked ? usableOrThrow(state, want, blocked) : null;
+    return blocked ? usableOrThrow(state, want, blocked.c, blocked.paused) : null;
   }
 
-  /** Backoff after failures and the process-wide app pause both hold every refresh back. */
-  function blockedBy(state: CredentialTokenState): Classification | null {
-    if (state.nextRetryAt !== null && state.nextRetryAt > clock()) {
-      return { kind: 'transient', code: 'backoff', retryAfterSeconds: Math.ceil((state.nextRetryAt - clock()) / 1000) };
+  /** The credential's backoff, the app pause and its tenant's pause each hold its refresh back. */
+  function blockedBy(state: CredentialTokenState): Blocked | null {
+    const now = clock();
+    if (state.nextRetryAt !== null && state.nextRetryAt > now) {
+      return { c: { kind: 'transient', code: 'backoff', retryAfterSeconds: Math.ceil((state.nextRetryAt - now) / 1000) } };
     }
-    if (appPausedUntil > clock()) return { kind: 'app', code: appPauseCode };
+    if (appPause.until > now) {
+      return { c: { kind: 'app', code: appPause.code, retryAfterSeconds: Math.ceil((appPause.until - now) / 1000) }, paused: { scope: 'all' } };
+    }
+    const tenantPause = state.tenantId === null ? undefined : tenantPauses.get(state.tenantId);
+    if (tenantPause && tenantPause.until > now) {
+      return {
+        c: { kind: 'tenant', code: tenantPause.code, retryAfterSeconds: Math.ceil((tenantPause.until - now) / 1000) },
+        paused: { scope: 'tenant', tenantId: state.tenantId! },
+      };
+    }
     return null;
   }
 
@@ -225,8 +266,13 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       } catch (error) {
         if (!(error instanceof TokenRequestError)) throw error;
         const c = error.classification;
+        if (c.kind === 'reauth' && c.grantOrConsent && resource !== 'imap') {
+          return probeGrant(state, want, resource, c, { refreshToken, started, attempts: attempt + 1 });
+        }
         if (c.kind === 'reauth') return failReauth(state, resource, c);
         if (c.kind === 'app') return failApp(state, want, resource, c);
+        if (c.kind === 'tenant') return failTenant(state, want, resource, c, attempt + 1);
+        if (c.kind === 'credential') return failTransient(state, want, resource, c, attempt + 1);
         attempt += 1;
         const delay = backoffDelayMs({
           attempt,
@@ -280,7 +326,12 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       return RETRY;
     }
     await cached.set(credentialId, resource, fresh, skewMs);
+    // A refresh went through: the client credential works, and so does the app in this tenant.
     reportedAppFailures.clear();
+    if (state.tenantId !== null) {
+      reportedTenantFailures.delete(state.tenantId);
+      tenantPauses.delete(state.tenantId);
+    }
     log.info(
       { credentialId, resource, outcome: 'refreshed', rotated: Boolean(tokens.refreshToken), attempts: info.attempts, durationMs: clock() - info.started },
       'access token refreshed',
@@ -303,16 +354,67 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   }
 
   function failApp(state: CredentialTokenState, want: Want, resource: TokenResource, c: Classification): FreshToken {
-    appPausedUntil = clock() + APP_FAILURE_PAUSE_MS;
-    appPauseCode = c.code;
+    appPause = { until: clock() + APP_FAILURE_PAUSE_MS, code: c.code };
     if (!reportedAppFailures.has(c.code)) {
       reportedAppFailures.add(c.code);
       log.error(
-        { credentialId: state.credentialId, resource, outcome: 'app_misconfigured', code: c.code, alert: 'operator' },
-        'Microsoft rejected the app registration itself (client id/secret); refreshes paused',
+        { credentialId: state.credentialId, resource, outcome: 'app_misconfigured', code: c.code, alert: 'operator', scope: 'all' },
+        'Microsoft rejected the app registration itself (client id/secret); all refreshes paused',
       );
     }
-    return usableOrThrow(state, want, c);
+    return usableOrThrow(state, want, c, { scope: 'all' });
+  }
+
+  /**
+   * The app cannot act in this credential's tenant (not installed, disabled, the resource missing
+   * there): that tenant's credentials pause, reported once per tenant. A credential stored
+   * without a tenant id cannot be grouped: it alone backs off.
+   */
+  async function failTenant(state: CredentialTokenState, want: Want, resource: TokenResource, c: Classification, attempts: number): Promise<FreshToken> {
+    const tenantId = state.tenantId;
+    if (tenantId === null) return failTransient(state, want, resource, c, attempts);
+    tenantPauses.set(tenantId, { until: clock() + APP_FAILURE_PAUSE_MS, code: c.code });
+    let reported = reportedTenantFailures.get(tenantId);
+    if (!reported) reportedTenantFailures.set(tenantId, (reported = new Set()));
+    if (!reported.has(c.code)) {
+      reported.add(c.code);
+      log.error(
+        { credentialId: state.credentialId, tenantId, resource, outcome: 'tenant_unavailable', code: c.code, alert: 'operator', scope: 'tenant' },
+        'Microsoft refused the app in this tenant (not installed or disabled there); refreshes of this tenant paused',
+      );
+    }
+    return usableOrThrow(state, want, c, { scope: 'tenant', tenantId });
+  }
+
+  /**
+   * AADSTS70000 for a resource other than mail: Microsoft sends the same body when the refresh
+   * token is no longer valid and when that resource's scope was never granted. Asking the same
+   * grant for mail tells them apart: if it still mints mail, the grant is alive (its rotation is
+   * committed like any refresh) and only the feature needing the resource must ask for consent;
+   * if it does not, that answer decides.
+   */
+  async function probeGrant(
+    state: CredentialTokenState,
+    want: Want,
+    resource: TokenResource,
+    original: Classification,
+    info: { refreshToken: string; started: number; attempts: number },
+  ): Promise<FreshToken | typeof RETRY> {
+    let tokens: TokenSet;
+    try {
+      tokens = await deps.identity.refresh({ refreshToken: info.refreshToken, resource: 'imap' });
+    } catch (error) {
+      if (!(error instanceof TokenRequestError)) throw error;
+      const c = error.classification;
+      if (c.kind === 'reauth') return failReauth(state, resource, { kind: 'reauth', code: c.code });
+      if (c.kind === 'app') return failApp(state, want, resource, c);
+      if (c.kind === 'tenant') return failTenant(state, want, resource, c, info.attempts + 1);
+      // Undecided (Microsoft failing meanwhile): back off and ask again later, marking nothing.
+      return failTransient(state, want, resource, c, info.attempts + 1);
+    }
+    const committed = await commit(state, 'imap', tokens, { attempts: info.attempts + 1, started: info.started });
+    if (committed === RETRY) return RETRY;
+    return failReauth(state, resource, { kind: 'reauth', code: original.code, consent: true });
   }
 
   async function failTransient(
@@ -326,16 +428,20 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     const retryAt = nextRetryAt({
       now: clock(),
       failureCount: failures,
-      kind: c.kind === 'loop' ? 'loop' : 'transient',
+      // Loop detection and conditions that retrying soon will not fix wait long.
+      kind: c.kind === 'transient' ? 'transient' : 'loop',
       ...(c.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: c.retryAfterSeconds }),
       random,
     });
     await store.recordTransientFailure({ state, code: c.code, nextRetryAt: retryAt });
+    // A condition of this credential that is not transient (or a tenant failure of a credential
+    // without a tenant id) pauses this credential only: it is reported as such.
+    const paused: PauseScope | undefined = c.kind === 'transient' || c.kind === 'loop' ? undefined : { scope: 'credential', credentialId: state.credentialId };
     log.warn(
-      { credentialId: state.credentialId, resource, outcome: 'failed', kind: c.kind, code: c.code, attempts, failureCount: failures },
+      { credentialId: state.credentialId, resource, outcome: 'failed', kind: c.kind, code: c.code, attempts, failureCount: failures, ...(paused ? { scope: 'credential' } : {}) },
       'token refresh failed; will retry later',
     );
-    return usableOrThrow(state, want, { ...c, retryAfterSeconds: Math.ceil((retryAt - clock()) / 1000) });
+    return usableOrThrow(state, want, { ...c, retryAfterSeconds: Math.ceil((retryAt - clock()) / 1000) }, paused);
   }
 
   function assertRefreshable(state: CredentialTokenState): void {
@@ -351,9 +457,9 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   }
 
   /** A failing refresh still serves a usable token (unless strict). */
-  function usableOrThrow(state: CredentialTokenState, want: Want, c: Classification): FreshToken {
+  function usableOrThrow(state: CredentialTokenState, want: Want, c: Classification, paused?: PauseScope): FreshToken {
     if (!want.strict && usable(state, want)) return state.accessToken!;
-    throw new RefreshFailedError(c, c.retryAfterSeconds);
+    throw new RefreshFailedError(c, c.retryAfterSeconds, paused);
   }
 
   return {

@@ -171,7 +171,7 @@ describe('runCron: refreshes', () => {
     expect(w.refreshRequests() - before).toBeLessThanOrEqual(3);
     const cronAlerts = w.logs.filter((l) => l.alert === 'operator' && l.module === 'cron');
     expect(cronAlerts).toHaveLength(1);
-    expect(cronAlerts[0]).toMatchObject({ level: 50, code: 'AADSTS7000215' });
+    expect(cronAlerts[0]).toMatchObject({ level: 50, scope: 'all', code: 'AADSTS7000215' });
     expect(w.logs.filter((l) => l.alert === 'operator' && l.module === 'tokens').length).toBeLessThanOrEqual(1);
     const rows = await db().mailCredential.findMany({ where: { id: { in: ids } } });
     // Not the users' fault: nobody is marked or put in backoff.
@@ -181,6 +181,49 @@ describe('runCron: refreshes', () => {
     const again = await w.run({ tokens, concurrency: 3 });
     expect(again).toMatchObject({ stoppedBy: 'app_failure', more: true, refreshed: 0 });
     expect(w.refreshRequests() - before).toBeLessThanOrEqual(3);
+  });
+
+  it('one tenant refusing the app pauses that tenant only: the run goes on, the tenant is reported once', async () => {
+    const FABRIKAM = '0d4f6a1b-8e2c-4b7a-9f35-6c1e2d8a4b90';
+    const paused = await Promise.all(Array.from({ length: 3 }, () => w.seed({ tenantId: FABRIKAM })));
+    const others = await Promise.all(Array.from({ length: 3 }, () => w.seed()));
+    // The refused tenant's credentials are the most overdue, so they are claimed first.
+    await w.makeIdle(paused.map((c) => c.credentialId), 86);
+    await w.makeIdle(others.map((c) => c.credentialId), 85);
+    w.f.emulator.failTokenRequests({ status: 400, error: 'unauthorized_client', aadsts: [700016], tenantId: FABRIKAM, times: 100 });
+    w.f.emulator.resetStats();
+
+    // One at a time (claims of two): the first refusal is known before anything else starts.
+    const summary = await w.run({ tokens: w.service(), concurrency: 1 });
+    // The first claim held two of the tenant's credentials: one met the refusal, the other was
+    // held back by the tenant's pause without a request. Later claims skip the tenant, so its
+    // third credential is left for a later run, and the other tenant refreshes.
+    expect(summary).toMatchObject({ stoppedBy: null, more: false, refreshed: 3, failed: 2, needsReauth: 0 });
+    expect(Object.keys(summary)).toEqual(expect.arrayContaining(['refreshed', 'failed', 'needsReauth', 'syncs', 'durationMs', 'more']));
+    expect(w.f.emulator.tokenRequestLog.filter((e) => e.injected)).toHaveLength(1);
+    expect(w.refreshRequests()).toBe(4);
+    const cronAlerts = w.logs.filter((l) => l.alert === 'operator' && l.module === 'cron');
+    expect(cronAlerts).toHaveLength(1);
+    expect(cronAlerts[0]).toMatchObject({ level: 50, scope: 'tenant', tenantId: FABRIKAM, code: 'AADSTS700016' });
+    expect(w.logs.filter((l) => l.alert === 'operator' && l.module === 'tokens')).toHaveLength(1);
+    // Not the users' fault: nobody is marked or put in backoff.
+    const rows = await db().mailCredential.findMany({ where: { id: { in: paused.map((c) => c.credentialId) } } });
+    expect(rows.every((r) => r.status === 'active' && r.nextRetryAt === null && r.cronLeaseOwner === null)).toBe(true);
+    const refreshedOthers = await db().mailCredential.findMany({ where: { id: { in: others.map((c) => c.credentialId) } } });
+    expect(refreshedOthers.every((r) => r.lastRefreshAt!.getTime() > Date.now() - 60_000)).toBe(true);
+  });
+
+  it('a credential’s own condition is reported by credential and stops nothing', async () => {
+    const [blocked, fine] = await Promise.all([w.seed(), w.seed()]);
+    await w.makeIdle([blocked.credentialId], 85);
+    await w.makeIdle([fine.credentialId], 84);
+    // Least recently refreshed first: `blocked` meets the one injected refusal.
+    w.f.emulator.failTokenRequests({ status: 400, error: 'invalid_grant', aadsts: [53003], suberror: 'protection_policy_required', times: 1 });
+    const summary = await w.run({ tokens: w.service(), concurrency: 1 });
+    expect(summary).toMatchObject({ stoppedBy: null, refreshed: 1, failed: 1, needsReauth: 0 });
+    const cronAlerts = w.logs.filter((l) => l.alert === 'operator' && l.module === 'cron');
+    expect(cronAlerts).toEqual([expect.objectContaining({ scope: 'credential', credentialId: blocked.credentialId, code: 'invalid_grant:protection_policy_required' })]);
+    expect(await credential(blocked.credentialId)).toMatchObject({ status: 'active' });
   });
 
   it('exercises an idle refresh token and leaves recently refreshed credentials alone', async () => {

@@ -16,8 +16,8 @@ export interface CronWorld {
   logger: Logger;
   /** A token service as another process would have it, logging into `logs`. */
   service(overrides?: Partial<TokenServiceDeps>): TokenService;
-  /** An OAuth credential holding a real emulator refresh token; `graph` adds Files.Read.All. */
-  seed(options?: { graph?: boolean }): Promise<{ credentialId: string; userId: string; email: string }>;
+  /** An OAuth credential holding a real emulator refresh token; `graph` adds Files.Read.All; `tenantId` puts its user in that tenant. */
+  seed(options?: { graph?: boolean; tenantId?: string }): Promise<{ credentialId: string; userId: string; email: string }>;
   /** The refresh token was last exercised `days` ago. */
   makeIdle(ids: string[], days: number): Promise<void>;
   /** Gives the credential a stored access token for `resource` that expires in `seconds`. */
@@ -53,7 +53,7 @@ export async function createCronWorld(): Promise<CronWorld> {
     service,
     async seed(options = {}) {
       const email = `cron${++seq}.${Date.now().toString(36)}@contoso.example`;
-      const user = f.emulator.addUser({ email });
+      const user = f.emulator.addUser({ email, ...(options.tenantId ? { tenantId: options.tenantId } : {}) });
       const appUser = await db.user.create({ data: { email } });
       const scopes = ['openid', 'offline_access', IMAP_SCOPE, ...(options.graph ? [GRAPH_FILES_SCOPE] : [])];
       const credentialId = await storeGrant({

@@ -21,8 +21,8 @@ const db = () => w.f.database.db;
 const drive = () => w.f.emulator.drive;
 const realSync: SyncLink = (options) => syncOneDriveLink({ ...options, graphUrl: w.f.emulator.graphUrl });
 
-async function linkedFolder(files: Record<string, string> = {}) {
-  const owner = await w.seed({ graph: true });
+async function linkedFolder(files: Record<string, string> = {}, options: { tenantId?: string } = {}) {
+  const owner = await w.seed({ graph: true, ...options });
   const driveId = drive().createDrive(owner.email);
   const folderId = drive().addFolder(driveId, drive().rootId(driveId), 'Knowledge');
   for (const [name, content] of Object.entries(files)) drive().addFile(driveId, folderId, name, content);
@@ -105,10 +105,26 @@ describe('runCron: OneDrive syncs', () => {
     expect(w.refreshRequests() - before).toBe(1);
     const cronAlerts = w.logs.filter((l) => l.alert === 'operator' && l.module === 'cron');
     expect(cronAlerts).toHaveLength(1);
-    expect(cronAlerts[0]).toMatchObject({ level: 50, code: 'AADSTS7000215' });
+    expect(cronAlerts[0]).toMatchObject({ level: 50, scope: 'all', code: 'AADSTS7000215' });
     const links = await db().oneDriveLink.findMany({ where: { id: { in: kbs.map((k) => k.linkId) } } });
     expect(links.filter((l) => l.status === 'idle')).toHaveLength(3);
     expect(links.every((l) => l.cronLeaseOwner === null && l.leaseOwner === null)).toBe(true);
+  });
+
+  it('a sync whose tenant refuses the app is reported by tenant; the other tenant’s sync runs', async () => {
+    const FABRIKAM = '5a2e9c7d-1f3b-4e8a-b6d0-7c4f2e1a9b35';
+    const refused = await linkedFolder({ 'a.txt': 'alpha' }, { tenantId: FABRIKAM });
+    const fine = await linkedFolder({ 'b.txt': 'beta' });
+    w.f.emulator.failTokenRequests({ status: 400, error: 'invalid_resource', aadsts: [500011], tenantId: FABRIKAM, resource: 'graph', times: 100 });
+
+    const summary = await w.run({ tokens: w.service(), syncLink: realSync, concurrency: 4 });
+    expect(summary).toMatchObject({ stoppedBy: null, syncs: { run: 2, failed: 1 } });
+    const cronAlerts = w.logs.filter((l) => l.alert === 'operator' && l.module === 'cron');
+    expect(cronAlerts).toEqual([expect.objectContaining({ level: 50, scope: 'tenant', tenantId: FABRIKAM, code: 'AADSTS500011', linkId: refused.linkId })]);
+    const files = await db().knowledgeFile.findMany({ where: { knowledgeBaseId: fine.kbId } });
+    expect(files.map((f) => [f.name, f.state])).toEqual([['b.txt', 'synced']]);
+    expect(await db().knowledgeFile.count({ where: { knowledgeBaseId: refused.kbId } })).toBe(0);
+    expect(await db().mailCredential.findUniqueOrThrow({ where: { id: refused.credentialId } })).toMatchObject({ status: 'active' });
   });
 
   it('reports more: true when a sync stops at the deadline, and passes the run deadline to the engine', async () => {

@@ -72,6 +72,27 @@ describe('failTokenRequests', () => {
     expect((await refresh(em, rt, IMAP_SCOPE)).status).toBe(200);
     expect((await refresh(em, rt, GRAPH_FILES_SCOPE)).status).toBe(500);
   });
+
+  it('can target the users of one tenant only', async () => {
+    // Its own emulator: a second user would turn the shared one's sign-in into an account chooser.
+    const two = await startMicrosoftEmulator();
+    try {
+      const fabrikam = '3f1c2a9e-5b7d-4e61-9a0c-8d2e4b6f1a37';
+      two.addUser({ email: EMAIL });
+      two.addUser({ email: 'bo@fabrikam.example', tenantId: fabrikam });
+      const ada = two.issueRefreshToken({ email: EMAIL, scopes: [IMAP_SCOPE, 'offline_access'] });
+      const bo = two.issueRefreshToken({ email: 'bo@fabrikam.example', scopes: [IMAP_SCOPE, 'offline_access'] });
+      two.failTokenRequests({ times: 2, status: 400, error: 'unauthorized_client', tenantId: fabrikam.toUpperCase() });
+      // Ada's tenant is not the one: her refresh goes through and leaves the rule queued.
+      expect((await refresh(two, ada, IMAP_SCOPE)).status).toBe(200);
+      const refused = await refresh(two, bo, IMAP_SCOPE);
+      expect(refused).toMatchObject({ status: 400, body: { error: 'unauthorized_client', error_codes: [700016] } });
+      expect((await refresh(two, bo, IMAP_SCOPE)).status).toBe(400);
+      expect((await refresh(two, bo, IMAP_SCOPE)).status).toBe(200);
+    } finally {
+      await two.close();
+    }
+  });
 });
 
 describe('latency', () => {

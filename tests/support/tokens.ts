@@ -23,8 +23,8 @@ export interface TokenFixture {
   secrets: SecretBox;
   keyBase64: string;
   identity: IdentityClient;
-  /** Creates a user and an OAuth credential holding a real emulator refresh token. */
-  seedCredential(email?: string): Promise<{ credentialId: string; userId: string; email: string }>;
+  /** Creates a user (in the emulator's default tenant, or `tenantId`) and an OAuth credential holding a real emulator refresh token. */
+  seedCredential(email?: string, options?: { tenantId?: string }): Promise<{ credentialId: string; userId: string; email: string; tenantId: string }>;
   service(overrides?: Partial<TokenServiceDeps>): ReturnType<typeof createTokenService>;
   /** Raw values under this fixture's Redis prefix. */
   rawRedisValues(): Promise<string[]>;
@@ -60,8 +60,8 @@ export async function createTokenFixture(options: { emulator?: Parameters<typeof
     secrets,
     keyBase64: key.toString('base64'),
     identity,
-    async seedCredential(email = `user${++seq}.${randomBytes(3).toString('hex')}@contoso.example`) {
-      const user = emulator.addUser({ email });
+    async seedCredential(email = `user${++seq}.${randomBytes(3).toString('hex')}@contoso.example`, options = {}) {
+      const user = emulator.addUser({ email, ...(options.tenantId ? { tenantId: options.tenantId } : {}) });
       const appUser = await database.db.user.create({ data: { email } });
       const refreshToken = emulator.issueRefreshToken({ email, scopes: ['openid', 'offline_access', IMAP_SCOPE] });
       const credentialId = await storeGrant({
@@ -77,7 +77,7 @@ export async function createTokenFixture(options: { emulator?: Parameters<typeof
         refreshToken,
         grantedScopes: ['openid', 'offline_access', IMAP_SCOPE],
       });
-      return { credentialId, userId: appUser.id, email };
+      return { credentialId, userId: appUser.id, email, tenantId: user.tid };
     },
     service(overrides = {}) {
       return createTokenService({

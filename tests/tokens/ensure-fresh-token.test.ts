@@ -1,3 +1,5 @@
+import { appendFileSync } from 'node:fs';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenFixture, type TokenFixture } from '../support/tokens';
 import { waitFor } from '../support/net';
@@ -433,5 +435,134 @@ describe('secrets at rest', () => {
     await expect(f.service().ensureFreshToken(b.credentialId, 'imap')).rejects.toMatchObject({ code: 'needs_reauth' });
     expect(f.emulator.stats().token.total).toBe(before);
     expect((await credentialRow(b.credentialId)).lastError).toBe('undecryptable');
+  });
+});
+
+describe('pauses scoped to what is broken', () => {
+  const FABRIKAM = '6b0e4f0a-2c57-4d0b-9a61-3e1d7c25b8f4';
+  /** A token service whose log lines are kept (and appended to the suite log for its secret scan). */
+  function loggedService(overrides: Parameters<TokenFixture['service']>[0] = {}) {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'debug' }, {
+      write(line: string) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+        if (process.env.LOG_FILE) appendFileSync(process.env.LOG_FILE, line);
+      },
+    });
+    return { tokens: f.service({ logger, sleep: async () => {}, ...overrides }), lines, alerts: () => lines.filter((l) => l.alert === 'operator') };
+  }
+
+  it('one tenant refusing the app pauses that tenant’s credentials, reported once; the other tenant keeps refreshing', async () => {
+    const a1 = await f.seedCredential(undefined, { tenantId: FABRIKAM });
+    const a2 = await f.seedCredential(undefined, { tenantId: FABRIKAM });
+    const b = await f.seedCredential();
+    expect(a1.tenantId).toBe(FABRIKAM);
+    expect(b.tenantId).not.toBe(FABRIKAM);
+    const { tokens, alerts } = loggedService();
+    f.emulator.failTokenRequests({ times: 100, status: 400, error: 'unauthorized_client', aadsts: [700016], tenantId: FABRIKAM });
+    const before = f.emulator.stats().token.total;
+
+    await expect(tokens.ensureFreshToken(a1.credentialId, 'imap')).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+      classification: { kind: 'tenant', code: 'AADSTS700016' },
+      paused: { scope: 'tenant', tenantId: FABRIKAM },
+    });
+    expect(f.emulator.stats().token.total - before).toBe(1);
+    // The tenant's other credential is held back without a request, naming the cause.
+    await expect(tokens.ensureFreshToken(a2.credentialId, 'imap')).rejects.toMatchObject({
+      classification: { kind: 'tenant', code: 'AADSTS700016' },
+      paused: { scope: 'tenant', tenantId: FABRIKAM },
+    });
+    expect(f.emulator.stats().token.total - before).toBe(1);
+    // The other tenant is not paused.
+    await expect(tokens.ensureFreshToken(b.credentialId, 'imap')).resolves.toMatchObject({ accessToken: expect.any(String) });
+    expect(f.emulator.stats().token.total - before).toBe(2);
+
+    expect(alerts()).toHaveLength(1);
+    expect(alerts()[0]).toMatchObject({ scope: 'tenant', tenantId: FABRIKAM, code: 'AADSTS700016', credentialId: a1.credentialId });
+    // Not the users' fault: nobody is marked or put in backoff.
+    for (const id of [a1.credentialId, a2.credentialId]) {
+      expect(await credentialRow(id)).toMatchObject({ status: 'active', nextRetryAt: null, failureCount: 0 });
+    }
+  });
+
+  it('a broken client secret still pauses every tenant', async () => {
+    const a = await f.seedCredential(undefined, { tenantId: FABRIKAM });
+    const b = await f.seedCredential();
+    const { tokens, alerts } = loggedService();
+    f.emulator.failTokenRequests({ times: 1, status: 401, error: 'invalid_client', aadsts: [7000222] });
+    await expect(tokens.ensureFreshToken(a.credentialId, 'imap')).rejects.toMatchObject({ classification: { kind: 'app' }, paused: { scope: 'all' } });
+    const before = f.emulator.stats().token.total;
+    await expect(tokens.ensureFreshToken(b.credentialId, 'imap')).rejects.toMatchObject({
+      classification: { kind: 'app', code: 'AADSTS7000222' },
+      paused: { scope: 'all' },
+    });
+    expect(f.emulator.stats().token.total).toBe(before);
+    expect(alerts()).toEqual([expect.objectContaining({ scope: 'all', code: 'AADSTS7000222' })]);
+  });
+
+  it('a user’s own condition pauses nobody else, not even in the same tenant', async () => {
+    const x = await f.seedCredential(undefined, { tenantId: FABRIKAM });
+    const y = await f.seedCredential(undefined, { tenantId: FABRIKAM });
+    const { tokens, alerts } = loggedService();
+    // MSAL's non-UI suberror: not the user's to fix by signing in, so the mailbox is not marked.
+    f.emulator.failTokenRequests({ times: 1, status: 400, error: 'invalid_grant', aadsts: [70000], suberror: 'client_mismatch' });
+    await expect(tokens.ensureFreshToken(x.credentialId, 'imap')).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+      classification: { kind: 'credential', code: 'invalid_grant:client_mismatch' },
+      paused: { scope: 'credential', credentialId: x.credentialId },
+    });
+    const row = await credentialRow(x.credentialId);
+    expect(row.status).toBe('active');
+    expect(row.nextRetryAt!.getTime()).toBeGreaterThan(Date.now() + 60_000);
+    // login_required (MSAL: interaction required) marks that user only.
+    f.emulator.failTokenRequests({ times: 1, status: 400, error: 'login_required', aadsts: [50058] });
+    const z = await f.seedCredential(undefined, { tenantId: FABRIKAM });
+    await expect(tokens.ensureFreshToken(z.credentialId, 'imap')).rejects.toMatchObject({ code: 'needs_reauth' });
+    expect((await credentialRow(z.credentialId)).status).toBe('needs_reauth');
+
+    await expect(tokens.ensureFreshToken(y.credentialId, 'imap')).resolves.toMatchObject({ accessToken: expect.any(String) });
+    expect(alerts()).toHaveLength(0);
+  });
+
+  it('AADSTS70000 for Graph from a grant that still mints mail is a missing consent: the mailbox stays connected', async () => {
+    const { credentialId } = await f.seedCredential();
+    const { tokens } = loggedService();
+    // As Microsoft sends it for a scope never granted: invalid_grant, 70000, no suberror.
+    f.emulator.failTokenRequests({ times: 1, status: 400, error: 'invalid_grant', aadsts: [70000], resource: 'graph' });
+    const imapBefore = f.emulator.stats().token.byResource.imap;
+    await expect(tokens.ensureFreshToken(credentialId, 'graph')).rejects.toMatchObject({
+      code: 'needs_reauth',
+      classification: { kind: 'reauth', code: 'AADSTS70000', consent: true },
+    });
+    const row = await credentialRow(credentialId);
+    expect(row.status).toBe('active');
+    // The grant was asked for mail once, and what that rotated was kept.
+    expect(f.emulator.stats().token.byResource.imap - imapBefore).toBe(1);
+    expect(row.tokenVersion).toBe(2);
+    const total = f.emulator.stats().token.total;
+    await expect(tokens.ensureFreshToken(credentialId, 'imap')).resolves.toMatchObject({ accessToken: expect.any(String) });
+    expect(f.emulator.stats().token.total).toBe(total);
+  });
+
+  it('AADSTS70000 from a refresh token reused under strict rotation marks the credential, for Graph too', async () => {
+    const { credentialId, email } = await f.seedCredential();
+    const seeded = f.emulator.issueRefreshToken({ email, scopes: ['offline_access', 'https://outlook.office.com/IMAP.AccessAsUser.All', 'https://graph.microsoft.com/Files.Read.All'] });
+    const row = await credentialRow(credentialId);
+    await f.database.db.mailCredential.update({
+      where: { id: credentialId },
+      data: { refreshTokenSealed: f.secrets.seal(seeded, `MailCredential:${credentialId}:refreshToken`), tokenVersion: row.tokenVersion + 1 },
+    });
+    f.emulator.setStrictRotation(true);
+    // Someone else used this refresh token: Microsoft rejects its reuse with invalid_grant 70000.
+    await f.identity.refresh({ refreshToken: seeded, resource: 'imap' });
+    const { tokens } = loggedService();
+    await expect(tokens.ensureFreshToken(credentialId, 'graph')).rejects.toMatchObject({
+      code: 'needs_reauth',
+      classification: { kind: 'reauth', code: 'AADSTS70000' },
+    });
+    const after = await credentialRow(credentialId);
+    expect(after.status).toBe('needs_reauth');
+    expect(after.lastError).toBe('AADSTS70000');
   });
 });

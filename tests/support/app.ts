@@ -29,6 +29,11 @@ export interface StartAppOptions {
   env?: Record<string, string>;
   /** Redis for the access-token cache (default: the shared local one, under a private prefix). */
   redisUrl?: string | null;
+  /**
+   * `next start` processes sharing the database, cache, secrets and servers (default 1), as
+   * behind a load balancer. `url` is the first; `urls` all of them.
+   */
+  instances?: number;
 }
 
 export interface SignedIn extends HttpClient {
@@ -38,6 +43,8 @@ export interface SignedIn extends HttpClient {
 
 export interface TestApp {
   readonly url: string;
+  /** Every instance's base URL (`urls[0] === url`). */
+  readonly urls: string[];
   readonly emulator: MicrosoftEmulator;
   readonly dovecot: Dovecot | null;
   /** The app's database, for seeding and assertions. */
@@ -77,8 +84,9 @@ export async function startApp(options: StartAppOptions = {}): Promise<TestApp> 
       cleanups.push(() => dovecot!.stop());
     }
 
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
+    const ports = await Promise.all(Array.from({ length: options.instances ?? 1 }, () => freePort()));
+    const urls = ports.map((p) => `http://127.0.0.1:${p}`);
+    const url = urls[0]!;
     const dataDir = mkdtempSync(path.join(tmpdir(), 'mb-app-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const cronSecret = randomBytes(24).toString('base64url');
@@ -88,7 +96,6 @@ export async function startApp(options: StartAppOptions = {}): Promise<TestApp> 
       HOME: process.env.HOME ?? tmpdir(),
       NODE_ENV: 'production',
       NEXT_TELEMETRY_DISABLED: '1',
-      PORT: String(port),
       DATA_DIR: dataDir,
       DATABASE_URL: database.url,
       ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `mbtest:${randomBytes(6).toString('hex')}:` } : {}),
@@ -107,12 +114,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<TestApp> 
       ...options.env,
     };
 
-    const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-      cwd: ROOT,
-      env: env as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    cleanups.push(() => stopChild(child));
+    // Every instance answers as the one public URL (NEXTAUTH_URL), as behind a load balancer.
     let output = '';
     const capture = (chunk: Buffer) => {
       const text = chunk.toString();
@@ -120,19 +122,28 @@ export async function startApp(options: StartAppOptions = {}): Promise<TestApp> 
       // Into the suite log too: the end-of-suite scan then covers whatever Next.js prints.
       if (process.env.LOG_FILE) appendFileSync(process.env.LOG_FILE, text);
     };
-    child.stdout?.on('data', capture);
-    child.stderr?.on('data', capture);
-
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
-        const response = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) });
-        return response.status === 200;
-      },
-      { timeoutMs: 60_000, intervalMs: 100, what: 'the app to answer /api/health' },
-    ).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n--- app output ---\n${output}`);
-    });
+    await Promise.all(
+      ports.map(async (port, i) => {
+        const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+          cwd: ROOT,
+          env: { ...env, PORT: String(port) } as unknown as NodeJS.ProcessEnv,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        cleanups.push(() => stopChild(child));
+        child.stdout?.on('data', capture);
+        child.stderr?.on('data', capture);
+        await waitFor(
+          async () => {
+            if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}`);
+            const response = await fetch(`${urls[i]}/api/health`, { signal: AbortSignal.timeout(2_000) });
+            return response.status === 200;
+          },
+          { timeoutMs: 60_000, intervalMs: 100, what: 'the app to answer /api/health' },
+        ).catch((error: unknown) => {
+          throw new Error(`${String(error)}\n--- app output ---\n${output}`);
+        });
+      }),
+    );
 
     const clients: HttpClient[] = [];
     const track = (client: HttpClient) => {
@@ -141,6 +152,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<TestApp> 
     };
     const app: TestApp = {
       url,
+      urls,
       emulator,
       dovecot,
       db: database.db,

@@ -196,7 +196,9 @@ function installExitHook() {
 
 async function runDoveadm(conf: string, args: string[], input?: string | Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('doveadm', ['-c', conf, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // No stdin at all unless there is input: a command that exits without reading it (kick)
+    // would otherwise fail the write with EPIPE.
+    const child = spawn('doveadm', ['-c', conf, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -206,7 +208,10 @@ async function runDoveadm(conf: string, args: string[], input?: string | Buffer)
       if (code === 0) resolve(out);
       else reject(new Error(`doveadm ${args[0]} failed (${code}): ${err.trim()}`));
     });
-    child.stdin.end(input ?? '');
+    if (input !== undefined) {
+      child.stdin!.on('error', reject);
+      child.stdin!.end(input);
+    }
   });
 }
 

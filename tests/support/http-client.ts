@@ -101,6 +101,17 @@ export class HttpClient {
     cookies.set(name, { value, path: options.path ?? '/', expires: null });
   }
 
+  /**
+   * The same browser talking to another instance of the app: its cookies for this client's host
+   * go along, and answers land in the same transcript.
+   */
+  at(baseUrl: string): HttpClient {
+    const other = new HttpClient(baseUrl, this.transcript);
+    const cookies = this.jar.get(new URL(this.baseUrl).host);
+    if (cookies) other.jar.set(new URL(baseUrl).host, new Map([...cookies].map(([k, v]) => [k, { ...v }])));
+    return other;
+  }
+
   /** A copy of this client's cookies (e.g. to replay a request as it was). */
   clone(): HttpClient {
     const copy = new HttpClient(this.baseUrl, this.transcript);

@@ -183,12 +183,12 @@ describe('knowledge bases', () => {
     const kb = await createKnowledgeBase({ db, userId: alice.userId, name: 'KB' });
     await linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId) });
     await addFile(kb.id, 'a');
-    await expect(unlinkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: bob.userId, knowledgeBaseId: kb.id })).rejects.toMatchObject({ code: 'not_found' });
-    await unlinkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id });
+    await expect(unlinkOneDriveFolder({ db, userId: bob.userId, knowledgeBaseId: kb.id })).rejects.toMatchObject({ code: 'not_found' });
+    await unlinkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id });
     expect(await getKnowledgeBase({ db, userId: alice.userId, knowledgeBaseId: kb.id })).toEqual({ id: kb.id, name: 'KB', onedrive: null });
     expect(await db.knowledgeFile.count({ where: { knowledgeBaseId: kb.id } })).toBe(0);
     expect(await db.mailCredential.count({ where: { id: alice.credentialId } })).toBe(1);
-    await unlinkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id });
+    await unlinkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id });
   });
 
   it('shows an abandoned sync (expired lease) as idle, not syncing forever', async () => {

@@ -4,7 +4,6 @@
 import { z } from 'zod';
 
 const MAX_LENGTH = 2000;
-// eslint-disable-next-line no-control-regex
 const SAME_SITE_PATH = /^\/(?![/\\])[^\s\u0000-\u001f\u007f\\]*$/;
 
 export function isSameSitePath(value: unknown): value is string {

@@ -123,7 +123,10 @@ describe('browsing', () => {
 
   test('bad input is a 400; other users’ accounts and unreadable drives are 404', async () => {
     expect((await ada.getJson<ErrorBody>(`${base()}/children`)).status).toBe(400);
-    expect((await ada.getJson<ErrorBody>(`${base()}/children?driveId=${encodeURIComponent('../../me')}`)).status).toBe(400);
+    for (const bad of ['../../me', '..', 'a b', 'x'.repeat(301)]) {
+      expect((await ada.getJson<ErrorBody>(`${base()}/children?driveId=${encodeURIComponent(bad)}`)).status).toBe(400);
+      expect((await ada.getJson<ErrorBody>(`${base()}/children?driveId=${encodeURIComponent(driveId)}&itemId=${encodeURIComponent(bad)}`)).status).toBe(400);
+    }
     const forged = `g1.${Buffer.from(`http://evil.example/v1.0/drives/${driveId}/items/${projects}/children`).toString('base64url')}`;
     const refused = await ada.getJson<ErrorBody>(`${base()}/children?${new URLSearchParams({ driveId, itemId: projects, cursor: forged }).toString()}`);
     expect(refused.status).toBe(400);

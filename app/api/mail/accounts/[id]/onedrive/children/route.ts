@@ -8,8 +8,11 @@ import { listChildren } from '@/lib/onedrive/browse';
 
 export const dynamic = 'force-dynamic';
 
-/** Graph's drive and item ids: letters, digits and a few separators ("b!…", "D4648F06C91D9D3D!54927"). */
-const graphId = z.string().regex(/^[A-Za-z0-9!_.,:=~+-]{1,300}$/, 'not a valid OneDrive id');
+/**
+ * Graph's drive and item ids: letters, digits and a few separators ("b!…", "D4648F06C91D9D3D!54927"),
+ * never a path segment such as "..".
+ */
+const graphId = z.string().regex(/^(?!\.+$)[A-Za-z0-9!_.,:=~+-]{1,300}$/, 'not a valid OneDrive id');
 
 const query = z.object({
   driveId: graphId,

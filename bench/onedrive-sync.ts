@@ -64,6 +64,8 @@ async function linkFolder(db: PrismaClient, ms: MicrosoftEmulator) {
     userId: user.id,
     knowledgeBaseId: kb.id,
     input: { accountId: credential.id, driveId, folderId, folderPath: '/Knowledge', intervalMinutes: 60 },
+    // Linking mints a Graph token first; the emulator issues one directly (no token layer here).
+    mintGraphToken: async () => ms.issueAccessToken({ email, resource: 'graph' }),
   });
   return { email, driveId, folderId, kbId: kb.id, linkId };
 }

@@ -61,6 +61,12 @@ export interface MicrosoftEmulator {
   /** An access token for one resource (permissions: those consented, else the usual ones). */
   issueAccessToken(input: { email: string; resource: ResourceName; ttlSeconds?: number; scopes?: string[] }): string;
 
+  /**
+   * Admin consent for the whole tenant (default: the default tenant): every user of it may have
+   * tokens minted for these permissions although this app never asked them (e.g. `Files.Read.All`).
+   */
+  grantTenantConsent(input: { scopes: string[]; tenantId?: string }): void;
+
   /** Later refreshes of this user's existing grants fail with invalid_grant (default AADSTS50173). */
   revokeGrants(email: string, options?: { aadsts?: number }): void;
   /** Issued access tokens (of one user, or all) stop being accepted by introspection and Graph. */
@@ -154,6 +160,12 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions =
       return state.issueAccessToken({ userOid: user.oid, clientId: state.config.clientId, resource, scopes: permissions, ttlSeconds }).value;
     },
 
+    grantTenantConsent({ scopes, tenantId }) {
+      const tid = tenantId ?? state.config.defaultTenantId;
+      for (const parsed of scopes.map(parseScope)) {
+        if (parsed.kind === 'resource') state.addTenantConsent(tid, state.config.clientId, parsed.resource, [parsed.permission]);
+      }
+    },
     revokeGrants: (email, opts = {}) => state.revokeGrants(email, opts.aadsts ?? 50173),
     expireAccessTokens: (email) => state.expireAccessTokens(email),
     setStrictRotation(strict) {

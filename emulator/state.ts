@@ -178,12 +178,27 @@ export class EmulatorState {
     }
   }
 
+  /**
+   * Admin consent: an administrator granted the app these permissions for every user of the
+   * tenant, whether or not the app ever asked a user for them.
+   */
+  addTenantConsent(tenantId: string, clientId: string, resource: ResourceName, permissions: string[]): void {
+    this.addConsent(tenantKey(tenantId), clientId, resource, permissions);
+  }
+
   consented(userOid: string, clientId: string, resource: ResourceName): string[] {
-    return [...(this.consent.get(`${userOid}|${clientId}`)?.get(resource)?.values() ?? [])];
+    const own = this.consent.get(`${userOid}|${clientId}`)?.get(resource);
+    const tid = this.users.get(userOid)?.tid;
+    const tenant = tid === undefined ? undefined : this.consent.get(`${tenantKey(tid)}|${clientId}`)?.get(resource);
+    const merged = new Map([...(tenant ?? []), ...(own ?? [])]);
+    return [...merged.values()];
   }
 
   hasConsent(userOid: string, clientId: string, resource: ResourceName, permission: string): boolean {
-    return this.consent.get(`${userOid}|${clientId}`)?.get(resource)?.has(permissionKey(permission)) ?? false;
+    const key = permissionKey(permission);
+    if (this.consent.get(`${userOid}|${clientId}`)?.get(resource)?.has(key)) return true;
+    const tid = this.users.get(userOid)?.tid;
+    return tid !== undefined && (this.consent.get(`${tenantKey(tid)}|${clientId}`)?.get(resource)?.has(key) ?? false);
   }
 
   // ---- tokens
@@ -254,6 +269,9 @@ export class EmulatorState {
     }
   }
 }
+
+/** Tenant-wide consent lives beside users' own, under a key no user oid can take. */
+const tenantKey = (tenantId: string) => `tenant:${tenantId.toLowerCase()}`;
 
 /** A UUID-shaped id derived from `seed` (version 5 style: sha-1 based, RFC 4122 variant). */
 function stableUuid(seed: string): string {

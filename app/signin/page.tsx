@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { currentUserId, microsoftSettings } from '@/lib/auth';
+import { sameSitePathOr } from '@/lib/http/return-to';
 import { SignInButton } from '../_components/sign-in-button';
 
 export const metadata: Metadata = { title: 'Sign in' };
@@ -19,7 +20,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   const params = await searchParams;
   const error = typeof params.error === 'string' ? params.error : undefined;
   // Same-site paths only: `//host` and `/\\host` would leave the site.
-  const callbackUrl = typeof params.callbackUrl === 'string' && /^\/(?![/\\])/.test(params.callbackUrl) ? params.callbackUrl : '/inbox';
+  const callbackUrl = sameSitePathOr(params.callbackUrl, '/inbox');
   if (!error && (await currentUserId())) redirect(callbackUrl);
   const configured = microsoftSettings() !== null;
   return (

@@ -93,6 +93,7 @@ export class DriveEmulator {
   private readonly throttler = new Throttler();
   private counters = emptyStats();
   private pageSize = DEFAULT_PAGE_SIZE;
+  private maxPageSize: number | null = null;
   private latencyMs = 0;
   private downloadTtlMs = DEFAULT_DOWNLOAD_TTL_MS;
   private deltaDownloadUrls = true;
@@ -102,8 +103,30 @@ export class DriveEmulator {
   // ── test controls ──────────────────────────────────────────────────────────────────────────
 
   /** A drive of `flavor` (default business: OneDrive for Business, delta on the root only). */
-  createDrive(ownerEmail: string, options: { flavor?: DriveFlavor } = {}): string {
-    return this.store.createDrive(ownerEmail, options.flavor).id;
+  createDrive(ownerEmail: string, options: { flavor?: DriveFlavor; name?: string } = {}): string {
+    return this.store.createDrive(ownerEmail, options.flavor, options.name).id;
+  }
+
+  /**
+   * A SharePoint site whose document libraries its members can read (GET /me/drives lists them
+   * to each member). Returns Graph's composite site id.
+   */
+  createSite(input: { name: string; displayName?: string; members: string[] }): string {
+    return this.store.createSite(input).id;
+  }
+
+  /** A document library (driveType documentLibrary) of a site; behaves as OneDrive for Business. */
+  createLibrary(siteId: string, name: string): string {
+    return this.store.createLibrary(siteId, name).id;
+  }
+
+  /**
+   * Server-driven paging: collections answer at most `n` items per page whatever `$top` asks for,
+   * as Graph may (null: `$top`, else the page size).
+   */
+  setMaxPageSize(n: number | null): void {
+    if (n !== null && (!Number.isInteger(n) || n < 1)) throw new Error('max page size must be a positive integer');
+    this.maxPageSize = n;
   }
 
   rootId(driveId: string): string {
@@ -224,13 +247,18 @@ export class DriveEmulator {
       return true;
     }
     const match = /^\/v1\.0\/(?:me\/drive|drives\/([^/]+))(\/.*)?$/.exec(path);
-    if (!match) return false;
+    const listDrives = path === '/v1.0/me/drives' || path === '/v1.0/me/drives/';
+    if (!match && !listDrives) return false;
     this.counters.graphRequests++;
     await this.delay();
     try {
       if (req.method !== 'GET') throw new HttpError(405, 'invalidRequest', 'The HTTP method is not supported by this surface.');
       this.authorize(caller);
       this.applyThrottling('graph');
+      if (!match) {
+        this.serveDrives(res, url, caller!);
+        return true;
+      }
       const drive = this.resolveDrive(match[1] === undefined ? null : decodeURIComponent(match[1]), caller!);
       const target = this.resolveTarget(drive, match[2] ?? '');
       this.dispatch(req, res, url, drive, target);
@@ -270,13 +298,13 @@ export class DriveEmulator {
   private resolveDrive(driveId: string | null, caller: GraphCaller): DriveRecord {
     const email = caller.email.toLowerCase();
     if (driveId === null) {
-      const own = [...this.store.drives.values()].find((d) => d.ownerEmail === email);
+      const own = this.ownDrive(email);
       if (!own) throw new HttpError(404, 'itemNotFound', 'The user does not have a OneDrive.');
       return own;
     }
     const drive = this.store.drives.get(driveId);
     if (!drive) throw new HttpError(404, 'itemNotFound', 'The provided drive id appears to be malformed, or does not represent a valid drive.');
-    if (drive.ownerEmail !== email) throw new HttpError(403, 'accessDenied', 'Access denied');
+    if (!this.store.canRead(drive, email)) throw new HttpError(403, 'accessDenied', 'Access denied');
     return drive;
   }
 
@@ -302,7 +330,7 @@ export class DriveEmulator {
 
   private dispatch(req: IncomingMessage, res: ServerResponse, url: URL, drive: DriveRecord, target: Target): void {
     if (target.kind === 'drive') {
-      this.sendJson(res, 200, this.renderDrive(drive));
+      this.sendJson(res, 200, this.renderDrive(drive, parseSelect(url.searchParams.get('$select'))));
       return;
     }
     const { item, op } = target;
@@ -334,13 +362,54 @@ export class DriveEmulator {
     }
   }
 
-  private renderDrive(drive: DriveRecord): Record<string, unknown> {
-    return {
-      '@odata.context': `${this.options.baseUrl()}/v1.0/$metadata#drives/$entity`,
-      id: drive.id,
-      driveType: drive.flavor,
-      owner: { user: { email: drive.ownerEmail, displayName: drive.ownerEmail } },
+  /** The user's own OneDrive (the first created), never a library. */
+  private ownDrive(email: string): DriveRecord | undefined {
+    return [...this.store.drives.values()].find((d) => d.siteId === null && d.ownerEmail === email);
+  }
+
+  private renderDrive(drive: DriveRecord, select: Set<string> | null = null, withContext = true): Record<string, unknown> {
+    const site = drive.siteId === null ? undefined : this.store.sites.get(drive.siteId);
+    const all: Record<string, () => unknown> = {
+      id: () => drive.id,
+      name: () => drive.name,
+      description: () => '',
+      driveType: () => drive.driveType,
+      createdDateTime: () => drive.createdAt.toISOString(),
+      lastModifiedDateTime: () => drive.createdAt.toISOString(),
+      webUrl: () =>
+        site ? `${site.webUrl}/${encodeURIComponent(drive.name)}` : `https://contoso-my.sharepoint.com/personal/${encodeURIComponent(drive.ownerEmail.replace(/[@.]/g, '_'))}/Documents`,
+      // Libraries belong to the site; SharePoint names its service account as their owner.
+      owner: () => (site ? { user: { displayName: 'System Account' } } : { user: { email: drive.ownerEmail, displayName: drive.ownerEmail } }),
     };
+    const out: Record<string, unknown> = withContext ? { '@odata.context': `${this.options.baseUrl()}/v1.0/$metadata#drives/$entity` } : {};
+    for (const [key, value] of Object.entries(all)) if (select === null || key === 'id' || select.has(key.toLowerCase())) out[key] = value();
+    return out;
+  }
+
+  /** GET /me/drives: the drives available to the user: its own OneDrive and the libraries of its sites. */
+  private serveDrives(res: ServerResponse, url: URL, caller: GraphCaller): void {
+    const email = caller.email.toLowerCase();
+    const own = this.ownDrive(email);
+    const drives = [...this.store.drives.values()].filter((d) => d === own || (d.siteId !== null && this.store.canRead(d, email)));
+    const select = parseSelect(url.searchParams.get('$select'));
+    this.sendPage(res, url, drives, (d) => this.renderDrive(d, select, false), '#drives');
+  }
+
+  /** One page of a collection: `$top` (capped by the server's maximum) and a `$skiptoken` nextLink. */
+  private sendPage<T>(res: ServerResponse, url: URL, all: T[], render: (value: T) => Record<string, unknown>, context: string): void {
+    const asked = positiveInt(url.searchParams.get('$top')) ?? this.pageSize;
+    const top = this.maxPageSize === null ? asked : Math.min(asked, this.maxPageSize);
+    const skip = Math.max(0, Math.floor(Number(url.searchParams.get('$skiptoken') ?? 0)) || 0);
+    const body: Record<string, unknown> = {
+      '@odata.context': `${this.options.baseUrl()}/v1.0/$metadata${context}`,
+      value: all.slice(skip, skip + top).map(render),
+    };
+    if (skip + top < all.length) {
+      const next = new URL(url.toString(), this.options.baseUrl());
+      next.searchParams.set('$skiptoken', String(skip + top));
+      body['@odata.nextLink'] = this.absolute(next);
+    }
+    this.sendJson(res, 200, body);
   }
 
   private render(drive: DriveRecord, item: ItemRecord, inDelta: boolean, select: Set<string> | null): Record<string, unknown> {
@@ -354,20 +423,8 @@ export class DriveEmulator {
   }
 
   private serveChildren(res: ServerResponse, url: URL, drive: DriveRecord, folder: ItemRecord): void {
-    const top = positiveInt(url.searchParams.get('$top')) ?? this.pageSize;
-    const skip = Math.max(0, Math.floor(Number(url.searchParams.get('$skiptoken') ?? 0)) || 0);
-    const children = this.store.children(drive.id, folder.id);
     const select = parseSelect(url.searchParams.get('$select'));
-    const body: Record<string, unknown> = {
-      '@odata.context': `${this.options.baseUrl()}/v1.0/$metadata#Collection(driveItem)`,
-      value: children.slice(skip, skip + top).map((c) => this.render(drive, c, false, select)),
-    };
-    if (skip + top < children.length) {
-      const next = new URL(url.toString(), this.options.baseUrl());
-      next.searchParams.set('$skiptoken', String(skip + top));
-      body['@odata.nextLink'] = this.absolute(next);
-    }
-    this.sendJson(res, 200, body);
+    this.sendPage(res, url, this.store.children(drive.id, folder.id), (c) => this.render(drive, c, false, select), '#Collection(driveItem)');
   }
 
   private serveDelta(req: IncomingMessage, res: ServerResponse, url: URL, drive: DriveRecord, scope: ItemRecord): void {

@@ -41,7 +41,7 @@ export function renderItem(item: ItemRecord, options: RenderOptions): Record<str
   put('lastModifiedDateTime', () => item.modifiedAt.toISOString());
 
   put('parentReference', () => {
-    const ref: Record<string, unknown> = { driveType: business ? 'business' : 'personal', driveId: drive.id };
+    const ref: Record<string, unknown> = { driveType: drive.driveType, driveId: drive.id };
     if (item.parentId !== null) ref.id = item.parentId;
     const path = inDelta || deleted ? undefined : store.parentPath(item);
     if (path !== undefined) ref.path = path;

@@ -2,7 +2,7 @@
 // the drive's change sequence; items remember when they were created, changed, moved and deleted,
 // so delta can answer "what changed since sequence s, as seen from folder F" (including folders
 // that moved into F, whose untouched descendants are new to F).
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { quickXorHash } from './quick-xor-hash';
 
 /**
@@ -11,11 +11,34 @@ import { quickXorHash } from './quick-xor-hash';
  */
 export type DriveFlavor = 'business' | 'personal';
 
+/** Graph's drive.driveType: a user's OneDrive (consumer or for Business) or a SharePoint library. */
+export type DriveType = 'personal' | 'business' | 'documentLibrary';
+
+/** A SharePoint site: its document libraries are readable by its members. */
+export interface SiteRecord {
+  /** Graph's composite site id: "{hostname},{site-collection-id},{web-id}". */
+  id: string;
+  name: string;
+  displayName: string;
+  webUrl: string;
+  createdAt: Date;
+  members: Set<string>;
+  /** Members who follow the site (what GET /me/followedSites lists for them). */
+  followers: Set<string>;
+}
+
 export interface DriveRecord {
   id: string;
+  /** The user whose OneDrive this is; empty for a site's document library. */
   ownerEmail: string;
   rootId: string;
+  /** Behaviour of the drive (hashes, delta): a document library behaves as OneDrive for Business. */
   flavor: DriveFlavor;
+  driveType: DriveType;
+  name: string;
+  /** The site a document library belongs to. */
+  siteId: string | null;
+  createdAt: Date;
   /** Last change sequence handed out. */
   seq: number;
   /** Bumped by invalidateDeltaLinks: tokens of an older epoch answer 410. */
@@ -76,10 +99,44 @@ function mimeFor(name: string): string {
 export class DriveStore {
   readonly drives = new Map<string, DriveRecord>();
   readonly items = new Map<string, ItemRecord>();
+  readonly sites = new Map<string, SiteRecord>();
 
-  createDrive(ownerEmail: string, flavor: DriveFlavor = 'business'): DriveRecord {
+  createDrive(ownerEmail: string, flavor: DriveFlavor = 'business', name = 'OneDrive'): DriveRecord {
+    return this.newDrive({ ownerEmail: ownerEmail.toLowerCase(), flavor, driveType: flavor, name, siteId: null });
+  }
+
+  createSite(input: { name: string; displayName?: string; members: string[]; followers?: string[] }): SiteRecord {
+    const members = new Set(input.members.map((m) => m.toLowerCase()));
+    const followers = new Set((input.followers ?? input.members).map((m) => m.toLowerCase()));
+    const host = 'contoso.sharepoint.com';
+    const site: SiteRecord = {
+      id: `${host},${randomUUID()},${randomUUID()}`,
+      name: input.name,
+      displayName: input.displayName ?? input.name,
+      webUrl: `https://${host}/sites/${encodeURIComponent(input.name)}`,
+      createdAt: new Date(),
+      members,
+      followers,
+    };
+    this.sites.set(site.id, site);
+    return site;
+  }
+
+  /** A document library of the site (SharePoint behaves as OneDrive for Business). */
+  createLibrary(siteId: string, name: string): DriveRecord {
+    if (!this.sites.has(siteId)) throw new Error(`no site ${siteId}`);
+    return this.newDrive({ ownerEmail: '', flavor: 'business', driveType: 'documentLibrary', name, siteId });
+  }
+
+  /** Whether the user (lower-cased e-mail) may read the drive: its owner, or a member of its site. */
+  canRead(drive: DriveRecord, email: string): boolean {
+    if (drive.siteId === null) return drive.ownerEmail === email;
+    return this.sites.get(drive.siteId)?.members.has(email) ?? false;
+  }
+
+  private newDrive(fields: Pick<DriveRecord, 'ownerEmail' | 'flavor' | 'driveType' | 'name' | 'siteId'>): DriveRecord {
     const id = `b!${randomBytes(48).toString('base64url')}`;
-    const drive: DriveRecord = { id, ownerEmail: ownerEmail.toLowerCase(), rootId: '', flavor, seq: 0, epoch: 0 };
+    const drive: DriveRecord = { id, ...fields, rootId: '', createdAt: new Date(), seq: 0, epoch: 0 };
     this.drives.set(id, drive);
     const root = this.insert(drive, null, 'root', true, Buffer.alloc(0));
     drive.rootId = root.id;

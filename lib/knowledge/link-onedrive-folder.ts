@@ -1,8 +1,12 @@
 // Links a OneDrive folder to a knowledge base and makes its first sync due at once. Relinking the
 // same folder keeps what was synced; linking another folder (or drive) starts from scratch.
+//
+// Consent is asked for only when missing: a Graph token is minted first (an administrator may have
+// consented for the whole tenant although this app never asked its user), and only when Microsoft
+// refuses it for lack of consent does linking answer 409 with reconnectUrl.
 import type { PrismaClient } from '../db';
-import { AppError, notFound } from '../errors';
-import { GRAPH_FILES_SCOPE } from '../microsoft/scopes';
+import { notFound } from '../errors';
+import { needsOneDriveConsent, withGraphConsent } from '../onedrive/reconnect';
 import { linkOneDriveFolderInput, type LinkOneDriveFolderInput } from './schemas';
 
 export interface LinkOneDriveFolderOptions {
@@ -11,6 +15,14 @@ export interface LinkOneDriveFolderOptions {
   knowledgeBaseId: string;
   input: LinkOneDriveFolderInput;
   now?: Date;
+  /** Mints a Graph token for the credential (default: the token layer's ensureFreshToken). */
+  mintGraphToken?: (credentialId: string) => Promise<unknown>;
+}
+
+async function defaultMintGraphToken(credentialId: string): Promise<unknown> {
+  // Imported lazily so tests that bring their own token source never load the process wiring.
+  const { ensureFreshToken } = await import('../tokens/runtime');
+  return ensureFreshToken(credentialId, 'graph');
 }
 
 export async function linkOneDriveFolder(options: LinkOneDriveFolderOptions): Promise<{ linkId: string }> {
@@ -22,15 +34,15 @@ export async function linkOneDriveFolder(options: LinkOneDriveFolderOptions): Pr
   if (!kb) throw notFound('Knowledge base not found');
   const credential = await db.mailCredential.findFirst({
     where: { id: input.accountId, userId, authType: 'oauth2' },
-    select: { id: true, status: true, grantedScopes: true },
+    select: { id: true, status: true },
   });
   if (!credential) throw notFound('Account not found');
-  if (credential.status === 'needs_reauth') throw new AppError('needs_reauth', 'Reconnect this Microsoft account before linking a folder');
-  // Without consent for Files.Read.All every sync would fail; ask for it now (incremental consent
-  // through /api/mail/connect?files=1), not at the first sync.
-  if (!(credential.grantedScopes ?? '').split(' ').includes(GRAPH_FILES_SCOPE)) {
-    throw new AppError('needs_reauth', 'Allow OneDrive access for this Microsoft account first (reconnect it with file access)');
-  }
+  // Back here after reconnecting: the knowledge base's page.
+  const returnTo = `/knowledge/${encodeURIComponent(kb.id)}`;
+  if (credential.status === 'needs_reauth') throw needsOneDriveConsent(credential.id, returnTo, 'Reconnect this Microsoft account before linking a folder');
+  // Without a Graph token every sync would fail: find out now, not at the first sync.
+  const mint = options.mintGraphToken ?? defaultMintGraphToken;
+  await withGraphConsent({ accountId: credential.id, returnTo, mint: () => mint(credential.id) });
 
   const fields = {
     credentialId: credential.id,

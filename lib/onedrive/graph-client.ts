@@ -1,5 +1,6 @@
 // The few Graph calls the sync makes: delta pages (of the linked folder, or of the drive root where
-// folder delta is refused), children pages, one item, and downloads.
+// folder delta is refused), children pages, one item, and downloads; and the folder picker's
+// drive and children listings (getJson, childrenPage).
 //
 // - 429/503 with Retry-After: wait that long plus jitter; the window is written to the Cache under
 //   a per-account key, so every worker syncing for that account holds off, not just this one.
@@ -138,6 +139,20 @@ export class GraphClient {
     const page: ChildrenPage = { items: body.value.filter(isDriveItem) };
     if (typeof body['@odata.nextLink'] === 'string') page.nextLink = body['@odata.nextLink'];
     return page;
+  }
+
+  /** An absolute URL under the configured Graph base: `url('/me/drive')`. */
+  url(path: string): string {
+    return `${this.base}${path.startsWith('/') ? path : `/${path}`}`;
+  }
+
+  /** One Graph JSON answer (an object, or one page of a collection) by URL on the Graph origin. */
+  async getJson<T>(url: string): Promise<T> {
+    const res = await this.send(url, true);
+    if (!res.ok) throw new GraphError(res.status, await errorCode(res));
+    const body = (await res.json()) as unknown;
+    if (typeof body !== 'object' || body === null) throw new GraphError(res.status, 'malformed_response');
+    return body as T;
   }
 
   async getItem(driveId: string, itemId: string): Promise<GraphDriveItem> {

@@ -10,3 +10,4 @@ export { GraphClient, DELTA_SELECT, type GraphClientOptions, type DeltaPage, typ
 export { GraphError, ResyncRequiredError, DeadlineReachedError, LeaseLostError, DownloadError, isFolderDeltaUnsupported } from './errors';
 export type { GetGraphToken, GraphDriveItem, StoredItem, FileState } from './types';
 export { syncLinkNow } from './runtime';
+export { oneDriveReconnectUrl, withGraphConsent, needsOneDriveConsent } from './reconnect';

@@ -37,6 +37,12 @@ describe('pending connect flow', () => {
     expect(openPending(box, box.seal(JSON.stringify(pending), 'cookie:other'), 1_000)).toBeNull();
   });
 
+  test('carries a same-site returnTo, and a tampered-in foreign one does not open', () => {
+    const withReturn = { ...pending, returnTo: '/knowledge/kb1?x=1' };
+    expect(openPending(box, sealPending(box, withReturn), 1_000)).toEqual(withReturn);
+    expect(openPending(box, box.seal(JSON.stringify({ ...pending, returnTo: '//evil.example' }), 'cookie:mb.mail-connect'), 1_000)).toBeNull();
+  });
+
   test('sameSecret compares whole values', () => {
     expect(sameSecret('abc', 'abc')).toBe(true);
     expect(sameSecret('abc', 'abd')).toBe(false);

@@ -152,6 +152,20 @@ describe('audience', () => {
     expect((await refresh(em, rt, GRAPH_FILES_SCOPE)).status).toBe(200);
   });
 
+  it('admin consent for the tenant lets a user who never consented mint Graph tokens; other tenants are unaffected', async () => {
+    const user = em.addUser({ email: 'tenant-wide@contoso.com' });
+    const outsider = em.addUser({ email: 'outsider@fabrikam.com', tenantId: '6f1c2a7e-0000-4000-8000-000000000001' });
+    const rt = em.issueRefreshToken({ email: user.email, scopes: [IMAP_SCOPE, 'offline_access'] });
+    const outsiderRt = em.issueRefreshToken({ email: outsider.email, scopes: [IMAP_SCOPE, 'offline_access'] });
+    expect((await refresh(em, rt, GRAPH_FILES_SCOPE)).body.suberror).toBe('consent_required');
+    em.grantTenantConsent({ scopes: [GRAPH_FILES_SCOPE] });
+    const graph = await refresh(em, rt, GRAPH_FILES_SCOPE);
+    expect(graph.status).toBe(200);
+    expect(graph.body.scope).toContain('Files.Read.All');
+    expect((await graphMe(graph.body.access_token as string)).status).toBe(200);
+    expect((await refresh(em, outsiderRt, GRAPH_FILES_SCOPE)).body.suberror).toBe('consent_required');
+  });
+
   it('honours /.default for consented resources', async () => {
     const res = await refresh(em, seed(), 'https://graph.microsoft.com/.default');
     expect(res.status).toBe(200);

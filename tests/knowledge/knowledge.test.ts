@@ -13,6 +13,7 @@ import {
   unlinkOneDriveFolder,
 } from '@/lib/knowledge';
 import { resumeLinksForCredential } from '@/lib/onedrive';
+import { RefreshFailedError } from '@/lib/tokens';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 
 let database: TestDatabase;
@@ -39,6 +40,12 @@ async function user(options: { authType?: 'oauth2' | 'password'; refreshToken?: 
   return { userId: u.id, credentialId: credential.id };
 }
 
+/** The token layer's answers, as linking sees them. */
+const graphGranted = async () => ({ accessToken: 'graph-token', expiresAt: Date.now() + 3_600_000 });
+const consentMissing = async () => {
+  throw new RefreshFailedError({ kind: 'reauth', code: 'consent_required', consent: true });
+};
+
 const linkInput = (accountId: string, folderId = 'FOLDER1') => ({ accountId, driveId: 'b!drive', folderId, folderPath: '/Docs', intervalMinutes: 30 });
 
 async function addFile(knowledgeBaseId: string, itemId: string, state = 'synced') {
@@ -62,12 +69,12 @@ describe('knowledge bases', () => {
     const bob = await user();
     const password = await user({ authType: 'password' });
     const kb = await createKnowledgeBase({ db, userId: alice.userId, name: 'KB' });
-    await expect(linkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(bob.credentialId) })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(linkOneDriveFolder({ db, userId: bob.userId, knowledgeBaseId: kb.id, input: linkInput(bob.credentialId) })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(linkOneDriveFolder({ db, userId: password.userId, knowledgeBaseId: kb.id, input: linkInput(password.credentialId) })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(bob.credentialId) })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: bob.userId, knowledgeBaseId: kb.id, input: linkInput(bob.credentialId) })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: password.userId, knowledgeBaseId: kb.id, input: linkInput(password.credentialId) })).rejects.toMatchObject({ code: 'not_found' });
 
     const now = new Date();
-    await linkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId), now });
+    await linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId), now });
     const view = await getKnowledgeBase({ db, userId: alice.userId, knowledgeBaseId: kb.id });
     expect(view.onedrive).toMatchObject({ status: 'idle', lastSyncAt: null, hasStoredToken: true, error: null, fileCount: 0, nextSyncAt: now.toISOString() });
 
@@ -75,12 +82,44 @@ describe('knowledge bases', () => {
     expect((await getKnowledgeBase({ db, userId: alice.userId, knowledgeBaseId: kb.id })).onedrive!.hasStoredToken).toBe(false);
   });
 
-  it('asks for OneDrive consent before linking, instead of failing at the first sync', async () => {
+  it('asks for OneDrive consent only when Microsoft says it is missing, with a reconnectUrl back to the page', async () => {
     const noFiles = await user({ files: false });
     const kb = await createKnowledgeBase({ db, userId: noFiles.userId, name: 'KB' });
-    await expect(
-      linkOneDriveFolder({ db, userId: noFiles.userId, knowledgeBaseId: kb.id, input: linkInput(noFiles.credentialId) }),
-    ).rejects.toMatchObject({ code: 'needs_reauth', message: expect.stringMatching(/OneDrive access/) });
+    const minted: string[] = [];
+    const refused = await linkOneDriveFolder({
+      db,
+      userId: noFiles.userId,
+      knowledgeBaseId: kb.id,
+      input: linkInput(noFiles.credentialId),
+      mintGraphToken: async (id) => {
+        minted.push(id);
+        return consentMissing();
+      },
+    }).catch((error: unknown) => error);
+    expect(minted).toEqual([noFiles.credentialId]);
+    expect(refused).toMatchObject({
+      code: 'needs_reauth',
+      message: expect.stringMatching(/OneDrive access/),
+      reconnectUrl: `/api/mail/connect?files=1&account=${noFiles.credentialId}&returnTo=${encodeURIComponent(`/knowledge/${kb.id}`)}`,
+    });
+    expect(await db.oneDriveLink.count({ where: { knowledgeBaseId: kb.id } })).toBe(0);
+
+    // The scopes recorded for this app say nothing about what the tenant's admin consented to:
+    // when the Graph token is minted, linking goes ahead.
+    await linkOneDriveFolder({ db, userId: noFiles.userId, knowledgeBaseId: kb.id, input: linkInput(noFiles.credentialId), mintGraphToken: graphGranted });
+    expect(await db.oneDriveLink.count({ where: { knowledgeBaseId: kb.id } })).toBe(1);
+  });
+
+  it('passes transient token failures through as 503, linking nothing', async () => {
+    const alice = await user();
+    const kb = await createKnowledgeBase({ db, userId: alice.userId, name: 'KB' });
+    const busy = async () => {
+      throw new RefreshFailedError({ kind: 'transient', code: 'temporarily_unavailable' }, 7);
+    };
+    await expect(linkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId), mintGraphToken: busy })).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+      retryAfter: 7,
+    });
     expect(await db.oneDriveLink.count({ where: { knowledgeBaseId: kb.id } })).toBe(0);
   });
 
@@ -93,12 +132,12 @@ describe('knowledge bases', () => {
   it('keeps files when the same folder is relinked, drops them for another folder', async () => {
     const alice = await user();
     const kb = await createKnowledgeBase({ db, userId: alice.userId, name: 'KB' });
-    const { linkId } = await linkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId) });
+    const { linkId } = await linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId) });
     await addFile(kb.id, 'f1');
-    const again = await linkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id, input: { ...linkInput(alice.credentialId), intervalMinutes: 5 } });
+    const again = await linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id, input: { ...linkInput(alice.credentialId), intervalMinutes: 5 } });
     expect(again.linkId).toBe(linkId);
     expect((await getKnowledgeBase({ db, userId: alice.userId, knowledgeBaseId: kb.id })).onedrive).toMatchObject({ fileCount: 1, intervalMinutes: 5 });
-    const other = await linkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId, 'FOLDER2') });
+    const other = await linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId, 'FOLDER2') });
     expect(other.linkId).not.toBe(linkId);
     expect((await getKnowledgeBase({ db, userId: alice.userId, knowledgeBaseId: kb.id })).onedrive!.fileCount).toBe(0);
   });
@@ -123,7 +162,7 @@ describe('knowledge bases', () => {
     const kb = await createKnowledgeBase({ db, userId: alice.userId, name: 'KB' });
     await expect(requestSync({ db, userId: alice.userId, knowledgeBaseId: kb.id })).rejects.toMatchObject({ code: 'not_found' });
     const later = new Date(Date.now() + 3_600_000);
-    const { linkId } = await linkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId), now: later });
+    const { linkId } = await linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId), now: later });
     const now = new Date();
     await requestSync({ db, userId: alice.userId, knowledgeBaseId: kb.id, now });
     expect((await db.oneDriveLink.findUniqueOrThrow({ where: { id: linkId } })).nextSyncAt).toEqual(now);
@@ -142,7 +181,7 @@ describe('knowledge bases', () => {
     const alice = await user();
     const bob = await user();
     const kb = await createKnowledgeBase({ db, userId: alice.userId, name: 'KB' });
-    await linkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId) });
+    await linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId) });
     await addFile(kb.id, 'a');
     await expect(unlinkOneDriveFolder({ db, userId: bob.userId, knowledgeBaseId: kb.id })).rejects.toMatchObject({ code: 'not_found' });
     await unlinkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id });
@@ -155,7 +194,7 @@ describe('knowledge bases', () => {
   it('shows an abandoned sync (expired lease) as idle, not syncing forever', async () => {
     const alice = await user();
     const kb = await createKnowledgeBase({ db, userId: alice.userId, name: 'KB' });
-    const { linkId } = await linkOneDriveFolder({ db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId) });
+    const { linkId } = await linkOneDriveFolder({ mintGraphToken: graphGranted, db, userId: alice.userId, knowledgeBaseId: kb.id, input: linkInput(alice.credentialId) });
     await db.oneDriveLink.update({ where: { id: linkId }, data: { status: 'syncing', leaseOwner: 'dead', leaseUntil: new Date(Date.now() - 1000) } });
     expect((await getKnowledgeBase({ db, userId: alice.userId, knowledgeBaseId: kb.id })).onedrive!.status).toBe('idle');
   });

@@ -117,6 +117,77 @@ describe('items and children', () => {
   });
 });
 
+describe('drives and children for a folder picker', () => {
+  it('GET /me/drive and /me/drives: the own OneDrive (business or personal), then the libraries of the user’s sites only', async () => {
+    const email = `picker-${Math.random().toString(36).slice(2)}@example.com`;
+    const own = server.drive.createDrive(email);
+    const site = server.drive.createSite({ name: 'Engineering', members: [email.toUpperCase()] });
+    const docs = server.drive.createLibrary(site, 'Documents');
+    const specs = server.drive.createLibrary(site, 'Specs');
+    const foreignSite = server.drive.createSite({ name: 'Finance', members: ['cfo@example.com'] });
+    const foreign = server.drive.createLibrary(foreignSite, 'Ledgers');
+    const bearer = server.issueToken(email);
+
+    const me = await get('/me/drive', bearer);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ id: own, name: 'OneDrive', driveType: 'business' });
+    expect(me.body['@odata.context']).toContain('$metadata#drives/$entity');
+
+    const list = await get('/me/drives?$select=id,name,driveType', bearer);
+    expect(list.status).toBe(200);
+    expect(list.body.value).toEqual([
+      { id: own, name: 'OneDrive', driveType: 'business' },
+      { id: docs, name: 'Documents', driveType: 'documentLibrary' },
+      { id: specs, name: 'Specs', driveType: 'documentLibrary' },
+    ]);
+    const paged = await get('/me/drives?$top=2', bearer);
+    expect(paged.body.value).toHaveLength(2);
+    expect(paged.body.value[1].owner).toEqual({ user: { displayName: 'System Account' } });
+    const rest = await get(paged.body['@odata.nextLink'], bearer);
+    expect(rest.body.value.map((d: Json) => d.id)).toEqual([specs]);
+    expect(rest.body['@odata.nextLink']).toBeUndefined();
+
+    // A library of a site the user is no member of is not theirs to read.
+    expect((await get(`/drives/${foreign}/root/children`, bearer)).status).toBe(403);
+    const libraryRoot = server.drive.rootId(docs);
+    server.drive.addFolder(docs, libraryRoot, 'Designs');
+    const children = await get(`/drives/${docs}/root/children?$select=id,name,folder,parentReference`, bearer);
+    expect(children.status).toBe(200);
+    expect(children.body.value[0]).toMatchObject({ name: 'Designs', folder: { childCount: 0 }, parentReference: { driveType: 'documentLibrary', driveId: docs, path: '/drive/root:' } });
+
+    const consumer = `consumer-${Math.random().toString(36).slice(2)}@outlook.com`;
+    const personal = server.drive.createDrive(consumer, { flavor: 'personal' });
+    const consumerToken = server.issueToken(consumer);
+    expect((await get('/me/drive', consumerToken)).body).toMatchObject({ id: personal, driveType: 'personal' });
+    expect((await get('/me/drives', consumerToken)).body.value.map((d: Json) => d.id)).toEqual([personal]);
+    expect((await get('/me/drives', null)).status).toBe(401);
+    expect((await get('/me/drives', server.issueToken(consumer, ['User.Read']))).status).toBe(403);
+  });
+
+  it('pages root and folder children with $select and $top, and caps pages server-side like Graph may', async () => {
+    const folder = server.drive.addFolder(driveId, root, 'Projects');
+    for (let i = 0; i < 5; i++) server.drive.addFolder(driveId, folder, `P${i}`);
+    server.drive.addFile(driveId, folder, 'readme.txt', 'hi');
+    const top = await get(`/drives/${driveId}/root/children?$select=id,name,folder,file`);
+    expect(top.body.value).toEqual([{ id: folder, name: 'Projects', folder: { childCount: 6 } }]);
+
+    server.drive.setMaxPageSize(4);
+    try {
+      const first = await get(`/drives/${driveId}/items/${folder}/children?$select=id,name,folder,file&$top=100`);
+      expect(first.body.value).toHaveLength(4);
+      const next = first.body['@odata.nextLink'] as string;
+      expect(next.startsWith(`${server.graphUrl}/drives/${driveId}/items/${folder}/children?`)).toBe(true);
+      expect(new URL(next).searchParams.get('$select')).toBe('id,name,folder,file');
+      const second = await get(next);
+      expect(second.body.value.map((i: Json) => i.name)).toEqual(['P4', 'readme.txt']);
+      expect(second.body.value[1].file).toBeDefined();
+      expect(second.body['@odata.nextLink']).toBeUndefined();
+    } finally {
+      server.drive.setMaxPageSize(null);
+    }
+  });
+});
+
 describe('delta on a folder of a personal drive', () => {
   beforeEach(() => useDrive('personal'));
 

@@ -21,7 +21,8 @@ export interface CallbackParams {
   error?: string | undefined;
 }
 
-export type ConnectOutcome = { kind: 'connected'; credentialId: string } | { kind: 'declined' };
+/** `returnTo`: the same-site path the flow was started with, if any. */
+export type ConnectOutcome = { kind: 'connected'; credentialId: string; returnTo?: string } | { kind: 'declined' };
 
 export interface FinishMailConnectInput {
   userId: string;
@@ -63,7 +64,7 @@ export async function finishMailConnect(input: FinishMailConnectInput): Promise<
     accessToken: { resource: 'imap', accessToken: tokens.accessToken, expiresAt: tokens.expiresAt },
   });
   log.info({ userId: input.userId, credentialId, outcome: 'mailbox_connected' }, 'mailbox connected');
-  return { kind: 'connected', credentialId };
+  return { kind: 'connected', credentialId, ...(pending.returnTo !== undefined ? { returnTo: pending.returnTo } : {}) };
 }
 
 /** Clears the pending-flow cookie once it has served. */

@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { PrismaClient } from '../../db';
 import type { SecretBox } from '../../crypto';
+import { sameSitePath } from '../../http/return-to';
 
 export const CONNECT_COOKIE = 'mb.mail-connect';
 export const CONNECT_TTL_SECONDS = 10 * 60;
@@ -17,6 +18,8 @@ const pendingSchema = z.object({
   userId: z.string().min(1),
   scopes: z.array(z.string()),
   expiresAt: z.number(),
+  /** Where the callback sends the person once connected (a same-site path). */
+  returnTo: sameSitePath.optional(),
 });
 
 export type PendingConnect = z.infer<typeof pendingSchema>;

@@ -4,9 +4,10 @@
 import { getSecretBox } from '../../crypto';
 import { getDb, type PrismaClient } from '../../db';
 import { getEnv, publicBaseUrl } from '../../env';
-import { notFound } from '../../errors';
+import { invalidRequest, notFound } from '../../errors';
 import { createPkcePair, GRAPH_FILES_SCOPE, randomToken, SIGN_IN_SCOPES } from '../../microsoft';
 import { serializeCookie } from '../../http/cookies';
+import { isSameSitePath } from '../../http/return-to';
 import { connectRedirectUri, identityClientFor, requireMicrosoftSettings } from '../microsoft';
 import { CONNECT_COOKIE, CONNECT_TTL_SECONDS, recordPending, sealPending, type PendingConnect } from './pending';
 
@@ -18,6 +19,8 @@ export interface StartMailConnectInput {
   files?: boolean;
   /** Reconnect (or extend consent for) this mailbox of the user: its address is the login hint. */
   accountId?: string;
+  /** A same-site path the callback returns to once connected (default: the inbox). */
+  returnTo?: string;
   db?: PrismaClient;
   now?: number;
 }
@@ -28,6 +31,7 @@ export interface Redirect {
 }
 
 export async function startMailConnect(input: StartMailConnectInput): Promise<Redirect> {
+  if (input.returnTo !== undefined && !isSameSitePath(input.returnTo)) throw invalidRequest('returnTo: must be a path on this site');
   const settings = requireMicrosoftSettings();
   const db = input.db ?? (await getDb());
   const now = input.now ?? Date.now();
@@ -41,6 +45,7 @@ export async function startMailConnect(input: StartMailConnectInput): Promise<Re
     userId: input.userId,
     scopes,
     expiresAt: now + CONNECT_TTL_SECONDS * 1000,
+    ...(input.returnTo !== undefined ? { returnTo: input.returnTo } : {}),
   };
   await recordPending(db, pending, now);
   const location = identityClientFor(settings).authorizationUrl({

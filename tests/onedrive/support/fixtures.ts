@@ -82,13 +82,15 @@ export async function linkedFolder(world: SyncWorld, options: { flavor: DriveFla
   const driveId = ms.drive.createDrive(email, { flavor: options.flavor });
   const folderId = ms.drive.addFolder(driveId, ms.drive.rootId(driveId), options.folderName ?? 'Knowledge');
   const kb = await createKnowledgeBase({ db, userId: user.id, name: 'Docs' });
+  const tokens = tokenSource(ms, email);
   const { linkId } = await linkOneDriveFolder({
     db,
     userId: user.id,
     knowledgeBaseId: kb.id,
     input: { accountId: credential.id, driveId, folderId, folderPath: '/Knowledge', intervalMinutes: 60 },
+    // Linking mints a Graph token first; the sync's token source stands in for the token layer.
+    mintGraphToken: () => tokens.getGraphToken(),
   });
-  const tokens = tokenSource(ms, email);
   return {
     userId: user.id,
     email,

@@ -3,9 +3,10 @@ import Link from 'next/link';
 import { getDb } from '@/lib/db';
 import { getKnowledgeBase, listFiles, type KnowledgeBaseView, type OneDriveView } from '@/lib/knowledge';
 import { listAccounts, type AccountSummary } from '@/lib/mail';
+import { oneDriveReconnectUrl } from '@/lib/onedrive/reconnect';
 import { ApiButton } from '../../../_components/api-button';
 import { AutoRefresh } from '../../../_components/auto-refresh';
-import { JsonForm } from '../../../_components/json-form';
+import { FolderPicker } from '../../../_components/folder-picker';
 import { KnowledgeFiles } from '../../../_components/knowledge-files';
 import { LocalTime } from '../../../_components/local-time';
 import { pageUserId } from '../../../_components/page-user';
@@ -31,7 +32,8 @@ export default async function KnowledgeBasePage({ params }: { params: Promise<{ 
     <div className="stack">
       <Link href="/knowledge">← Knowledge bases</Link>
       <h1>{kb.name}</h1>
-      <AutoRefresh active={kb.onedrive?.status === 'syncing'} />
+      {/* Polls while a sync runs, and until the first one after linking has finished. */}
+      <AutoRefresh active={kb.onedrive?.status === 'syncing' || (kb.onedrive?.status === 'idle' && kb.onedrive.lastSyncAt === null)} />
       <section className="card stack" aria-labelledby="onedrive-heading">
         <h2 id="onedrive-heading">OneDrive</h2>
         {kb.onedrive ? <OneDriveStatus kb={kb} onedrive={kb.onedrive} accounts={microsoft} /> : <LinkFolder kb={kb} accounts={microsoft} />}
@@ -81,7 +83,7 @@ function OneDriveStatus({ kb, onedrive, accounts }: { kb: KnowledgeBaseView; one
       {onedrive.status === 'needs_reauth' || !onedrive.hasStoredToken ? (
         <p className="alert warning" role="alert">
           The Microsoft account behind this folder must be reconnected before syncing can continue.{' '}
-          {accounts[0] ? <a href={`/api/mail/connect?files=1&account=${encodeURIComponent(accounts[0].id)}`}>Reconnect with OneDrive access</a> : null}
+          {accounts[0] ? <a href={oneDriveReconnectUrl(accounts[0].id, `/knowledge/${encodeURIComponent(kb.id)}`)}>Reconnect with OneDrive access</a> : null}
         </p>
       ) : null}
       <div className="actions">
@@ -102,55 +104,9 @@ function LinkFolder({ kb, accounts }: { kb: KnowledgeBaseView; accounts: Account
   }
   return (
     <>
-      <p className="muted">
-        Link a folder to keep this knowledge base in sync with it. The account needs OneDrive access:{' '}
-        {accounts.map((a, i) => (
-          <span key={a.id}>
-            {i > 0 ? ', ' : ''}
-            <a href={`/api/mail/connect?files=1&account=${encodeURIComponent(a.id)}`}>allow it for {a.email}</a>
-          </span>
-        ))}
-        .
-      </p>
-      <JsonForm
-        action={`/api/knowledge/${encodeURIComponent(kb.id)}/onedrive`}
-        fields={[
-          { name: 'accountId', type: 'text' },
-          { name: 'driveId', type: 'text' },
-          { name: 'folderId', type: 'text' },
-          { name: 'folderPath', type: 'text' },
-          { name: 'intervalMinutes', type: 'number' },
-        ]}
-        submitLabel="Link folder and sync"
-        busyLabel="Linking…"
-      >
-        <label>
-          Microsoft account
-          <select name="accountId" required defaultValue={accounts[0]!.id}>
-            {accounts.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.email}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Drive id
-          <input name="driveId" type="text" required spellCheck={false} />
-        </label>
-        <label>
-          Folder id
-          <input name="folderId" type="text" required spellCheck={false} />
-        </label>
-        <label>
-          Folder path <span className="muted">(for display)</span>
-          <input name="folderPath" type="text" placeholder="/Documents/Team" />
-        </label>
-        <label>
-          Sync every (minutes)
-          <input name="intervalMinutes" type="number" min={1} max={10080} defaultValue={60} />
-        </label>
-      </JsonForm>
+      <p className="muted">Pick a folder to keep this knowledge base in sync with it. If the account has not allowed OneDrive access yet, you are asked once.</p>
+      {/* Plain data only: this is a client component. */}
+      <FolderPicker knowledgeBaseId={kb.id} accounts={accounts.map((a) => ({ id: a.id, email: a.email }))} returnTo={`/knowledge/${encodeURIComponent(kb.id)}`} />
     </>
   );
 }

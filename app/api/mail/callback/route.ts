@@ -3,6 +3,7 @@ import { clearConnectCookie, CONNECT_COOKIE, finishMailConnect } from '@/lib/aut
 import { readCookie } from '@/lib/http/cookies';
 import { parseQuery } from '@/lib/http/query';
 import { redirectTo } from '@/lib/http/redirect';
+import { sameSitePathOr } from '@/lib/http/return-to';
 import { route } from '@/lib/http/route';
 
 export const dynamic = 'force-dynamic';
@@ -17,6 +18,6 @@ export const GET = route({}, async ({ userId, url, request }) => {
   const outcome = await finishMailConnect({ userId, params: parseQuery(url, query), cookie: readCookie(request, CONNECT_COOKIE) });
   const setCookie = [clearConnectCookie()];
   return outcome.kind === 'connected'
-    ? redirectTo(`/inbox?account=${encodeURIComponent(outcome.credentialId)}`, { setCookie })
+    ? redirectTo(sameSitePathOr(outcome.returnTo, `/inbox?account=${encodeURIComponent(outcome.credentialId)}`), { setCookie })
     : redirectTo('/accounts?connect=declined', { setCookie });
 });

@@ -47,8 +47,6 @@ beforeAll(async () => {
     if (message.type() !== 'error') return;
     const text = message.text();
     if (/status of 409/.test(text) && expected409.length > 0) return;
-    // The app has no favicon (not this feature's concern); Chromium asks for one on every page.
-    if (new URL(message.location().url || 'about:blank').pathname === '/favicon.ico') return;
     problems.push(`console: ${text} (${message.location().url})`);
   });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));

@@ -32,8 +32,8 @@ export default async function KnowledgeBasePage({ params }: { params: Promise<{ 
     <div className="stack">
       <Link href="/knowledge">← Knowledge bases</Link>
       <h1>{kb.name}</h1>
-      {/* Polls while a sync runs, and until the first one after linking has finished. */}
-      <AutoRefresh active={kb.onedrive?.status === 'syncing' || (kb.onedrive?.status === 'idle' && kb.onedrive.lastSyncAt === null)} />
+      {/* Polls while a sync runs or is due (after linking, after "Sync now"), until it has finished. */}
+      <AutoRefresh active={syncInProgress(kb.onedrive)} />
       <section className="card stack" aria-labelledby="onedrive-heading">
         <h2 id="onedrive-heading">OneDrive</h2>
         {kb.onedrive ? <OneDriveStatus kb={kb} onedrive={kb.onedrive} accounts={microsoft} /> : <LinkFolder kb={kb} accounts={microsoft} />}
@@ -109,4 +109,10 @@ function LinkFolder({ kb, accounts }: { kb: KnowledgeBaseView; accounts: Account
       <FolderPicker knowledgeBaseId={kb.id} accounts={accounts.map((a) => ({ id: a.id, email: a.email }))} returnTo={`/knowledge/${encodeURIComponent(kb.id)}`} />
     </>
   );
+}
+
+function syncInProgress(onedrive: OneDriveView | null): boolean {
+  if (!onedrive) return false;
+  if (onedrive.status === 'syncing') return true;
+  return onedrive.status === 'idle' && (onedrive.lastSyncAt === null || Date.parse(onedrive.nextSyncAt) <= Date.now());
 }

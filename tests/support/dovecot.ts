@@ -206,6 +206,9 @@ async function runDoveadm(conf: string, args: string[], input?: string | Buffer)
       if (code === 0) resolve(out);
       else reject(new Error(`doveadm ${args[0]} failed (${code}): ${err.trim()}`));
     });
+    // doveadm commands that read no input may exit before it is written: EPIPE is not a failure
+    // (the exit code says how the command went).
+    child.stdin.on('error', () => {});
     child.stdin.end(input ?? '');
   });
 }

@@ -130,12 +130,15 @@ export interface DownloadOptions {
   /** The declared Content-Type (untrusted). */
   contentType: string | null | undefined;
   charset?: string | null | undefined;
-  /** Exact byte length, when known before streaming. */
-  length?: number | undefined;
   /** Used when the file name is missing or nothing of it survives sanitizing. */
   fallbackName?: string;
 }
 
+/**
+ * The download's headers. No Content-Length: Next.js drops it from route responses (the body is
+ * sent chunked). In next.config.js, a rule for the download routes repeats the CSP and
+ * referrer policy, because configured headers take precedence over a route's own.
+ */
 export function downloadHeaders(options: DownloadOptions): Headers {
   const headers = new Headers({
     'content-type': safeContentType(options.contentType, options.charset),
@@ -147,9 +150,6 @@ export function downloadHeaders(options: DownloadOptions): Headers {
     'cross-origin-resource-policy': 'same-origin',
     'referrer-policy': 'no-referrer',
   });
-  if (options.length !== undefined && Number.isSafeInteger(options.length) && options.length >= 0) {
-    headers.set('content-length', String(options.length));
-  }
   return headers;
 }
 

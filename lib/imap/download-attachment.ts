@@ -25,6 +25,7 @@ export interface DownloadAttachmentOptions extends GetAttachmentParams {
   maxBytes?: number;
   stallMs?: PartStreamOptions['stallMs'];
   deadlineMs?: PartStreamOptions['deadlineMs'];
+  signal?: AbortSignal;
   /** Called once the body is ready to be handed out, before the bytes flow. */
   onReady: (download: AttachmentDownload) => void;
 }
@@ -55,6 +56,7 @@ export async function downloadAttachment(client: ImapFlow, options: DownloadAtta
       maxBytes,
       ...(options.stallMs !== undefined ? { stallMs: options.stallMs } : {}),
       ...(options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     options.onReady({ filename: part.filename, contentType: part.contentType, charset: part.charset, body });
     const end = await done;

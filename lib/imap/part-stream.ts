@@ -21,6 +21,11 @@ export interface PartStreamOptions {
   stallMs?: number;
   /** Fails the stream when it has not finished after this long. */
   deadlineMs?: number;
+  /**
+   * Ends the stream as cancelled when it aborts: the request's signal, for a client that went
+   * away, or a HEAD request whose body is never read.
+   */
+  signal?: AbortSignal;
 }
 
 export interface PartStream {
@@ -51,10 +56,10 @@ export function toPartStream(source: Readable, options: PartStreamOptions): Part
     end = settled;
     clearTimeout(stallTimer);
     clearTimeout(deadlineTimer);
-    if (outcome === 'failed') {
+    if (outcome !== 'complete') {
       // Never the library's own error: its message can echo protocol lines.
       try {
-        controller.error(new AppError('upstream_unavailable', message ?? 'The download failed'));
+        controller.error(new AppError('upstream_unavailable', message ?? (outcome === 'cancelled' ? 'The download was cancelled' : 'The download failed')));
       } catch {
         // already closed or errored
       }
@@ -103,6 +108,10 @@ export function toPartStream(source: Readable, options: PartStreamOptions): Part
         source.once('error', (error) => finish('failed', errorLabel(error)));
         source.once('close', () => finish('failed', 'ended_early', 'The download ended early'));
         armStall();
+        if (options.signal) {
+          if (options.signal.aborted) finish('cancelled');
+          else options.signal.addEventListener('abort', () => finish('cancelled'), { once: true });
+        }
         if (options.deadlineMs !== 0) {
           deadlineTimer = setTimeout(
             () => finish('failed', 'deadline', 'The download took too long'),

@@ -58,6 +58,8 @@ export interface AttachmentLimits {
   maxBytes?: number;
   stallMs?: number;
   deadlineMs?: number;
+  /** The request's signal: the download stops (and frees the session) when it aborts. */
+  signal?: AbortSignal;
 }
 
 export function createImapService(deps: ImapServiceDeps): ImapService {

@@ -9,10 +9,10 @@ import { findUsableAccount } from './accounts';
  * (404), then the part (404 missing, 400 too large).
  */
 export async function openAttachment(
-  options: RawGetAttachmentParams & { userId: string; accountId: string; ctx?: MailContext },
+  options: RawGetAttachmentParams & { userId: string; accountId: string; signal?: AbortSignal; ctx?: MailContext },
 ): Promise<AttachmentDownload> {
   const params = parseGetAttachmentParams(options);
   const ctx = await resolveContext(options.ctx);
   const credentialId = await findUsableAccount(ctx.db, options);
-  return ctx.imap.openAttachment(credentialId, params);
+  return ctx.imap.openAttachment(credentialId, params, options.signal ? { signal: options.signal } : {});
 }

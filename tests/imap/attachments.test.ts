@@ -271,6 +271,25 @@ describe('the pooled session during a download', () => {
     expect(single.stats().opened).toBe(1);
   });
 
+  it('is released when the request signal aborts, and the body then fails', async () => {
+    const { credentialId, email } = await f.tokens.seedCredential();
+    const uid = await f.dovecot.save(email, bigMessage());
+    const single = f.imap({ maxSessionsPerMailbox: 1, acquireTimeoutMs: 5_000 });
+    const request = new AbortController();
+    const got = await single.openAttachment(credentialId, parseGetAttachmentParams({ uid, attachmentId: '2' }), { signal: request.signal });
+    request.abort();
+    const started = Date.now();
+    expect((await single.listMailboxes(credentialId))[0]?.path).toBe('INBOX');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await expect(readAll(got.body)).rejects.toThrow(/cancelled/);
+    // A signal that aborted before the download even started.
+    const gone = new AbortController();
+    gone.abort();
+    const late = await single.openAttachment(credentialId, parseGetAttachmentParams({ uid, attachmentId: '2' }), { signal: gone.signal });
+    await expect(readAll(late.body)).rejects.toThrow(/cancelled/);
+    expect((await single.listMailboxes(credentialId))[0]?.path).toBe('INBOX');
+  });
+
   it('is released when nobody reads the body', async () => {
     const { credentialId, email } = await f.tokens.seedCredential();
     const uid = await f.dovecot.save(email, bigMessage());

@@ -8,5 +8,5 @@ export const dynamic = 'force-dynamic';
 
 export const GET = route({ params: knowledgeFileParams }, async ({ userId, params }) => {
   const file = await openFileContent({ db: await getDb(), userId, knowledgeBaseId: params.id, itemId: params.itemId });
-  return downloadResponse(file.body, { filename: file.name, contentType: file.mimeType, length: file.length, fallbackName: 'file' });
+  return downloadResponse(file.body, { filename: file.name, contentType: file.mimeType, fallbackName: 'file' });
 });

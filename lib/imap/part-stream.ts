@@ -56,6 +56,7 @@ export function toPartStream(source: Readable, options: PartStreamOptions): Part
     end = settled;
     clearTimeout(stallTimer);
     clearTimeout(deadlineTimer);
+    options.signal?.removeEventListener('abort', onAbort);
     if (outcome !== 'complete') {
       // Never the library's own error: its message can echo protocol lines.
       try {
@@ -72,6 +73,8 @@ export function toPartStream(source: Readable, options: PartStreamOptions): Part
       source.destroy();
     }
   };
+
+  const onAbort = () => finish('cancelled');
 
   const armStall = () => {
     clearTimeout(stallTimer);
@@ -108,10 +111,6 @@ export function toPartStream(source: Readable, options: PartStreamOptions): Part
         source.once('error', (error) => finish('failed', errorLabel(error)));
         source.once('close', () => finish('failed', 'ended_early', 'The download ended early'));
         armStall();
-        if (options.signal) {
-          if (options.signal.aborted) finish('cancelled');
-          else options.signal.addEventListener('abort', () => finish('cancelled'), { once: true });
-        }
         if (options.deadlineMs !== 0) {
           deadlineTimer = setTimeout(
             () => finish('failed', 'deadline', 'The download took too long'),
@@ -119,6 +118,8 @@ export function toPartStream(source: Readable, options: PartStreamOptions): Part
           );
           deadlineTimer.unref();
         }
+        if (options.signal?.aborted) finish('cancelled');
+        else options.signal?.addEventListener('abort', onAbort, { once: true });
       },
       pull() {
         if (!end) source.resume();

@@ -24,6 +24,16 @@ const nextConfig = {
           { key: 'Strict-Transport-Security', value: 'max-age=31536000; includeSubDomains' },
         ],
       },
+      // Downloads of untrusted bytes (lib/http/download.ts sets the same; headers configured here
+      // take precedence over a route's own, and the later rule wins): should a browser ever
+      // render one, it runs nothing and loads nothing.
+      ...['/api/mail/accounts/:id/messages/:uid/attachments/:attachmentId', '/api/knowledge/:id/files/:itemId/content'].map((source) => ({
+        source,
+        headers: [
+          { key: 'Content-Security-Policy', value: "default-src 'none'; sandbox; frame-ancestors 'none'" },
+          { key: 'Referrer-Policy', value: 'no-referrer' },
+        ],
+      })),
     ];
   },
 };

@@ -28,3 +28,9 @@ export function withQuery(path: string, query: Record<string, string | null | un
   const s = q.toString();
   return s ? `${path}?${s}` : path;
 }
+
+/** The download route of one attachment (SPEC §4). */
+export function attachmentHref(options: { accountId: string; uid: number; attachmentId: string; mailbox: string }): string {
+  const { accountId, uid, attachmentId, mailbox } = options;
+  return withQuery(`/api/mail/accounts/${encodeURIComponent(accountId)}/messages/${uid}/attachments/${encodeURIComponent(attachmentId)}`, { mailbox });
+}

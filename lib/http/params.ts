@@ -4,6 +4,8 @@ import { z } from 'zod';
 
 export const idParams = z.object({ id: z.string() });
 export const messageParams = z.object({ id: z.string(), uid: z.string() });
+export const attachmentParams = z.object({ id: z.string(), uid: z.string(), attachmentId: z.string() });
+export const knowledgeFileParams = z.object({ id: z.string(), itemId: z.string() });
 
 /** Reconnect targets and other ids taken from a query string. */
 export const objectId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'not a valid id');

@@ -83,6 +83,12 @@ function wrap<S extends z.ZodType | undefined, U>(
       const raw = (await context?.params) ?? {};
       const params = (options.params ? options.params.parse(raw) : raw) as ParamsOf<S>;
       response = await handler({ request, url, params }, user);
+      // Next.js answers HEAD with the GET handler and never reads (or cancels) the body: cancel
+      // it here, so a streamed body lets go of what it holds (a download's IMAP session).
+      if (request.method === 'HEAD' && response.body) {
+        await response.body.cancel().catch(() => undefined);
+        response = new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+      }
     } catch (error) {
       // Only the path: query strings can carry authorization codes and state.
       response = errorResponse(error, { method: request.method, path: url.pathname });

@@ -1,12 +1,13 @@
 // One message, parsed with mailparser. Read through EXAMINE, so opening a message does not mark
 // it \Seen (a GET changes nothing on the server).
 import type { ImapFlow } from 'imapflow';
-import { simpleParser, type AddressObject } from 'mailparser';
+import { simpleParser, type AddressObject, type Attachment } from 'mailparser';
 import { AppError } from '../errors';
 import { toAddress, toAddressList, toIsoDate } from './addresses';
+import { estimateDecodedSize, listAttachmentParts, type AttachmentPart } from './attachments';
 import { withMailbox } from './mailbox-lock';
 import { sanitizeMessageHtml } from './sanitize';
-import type { MailAddress, MessageDetail } from './types';
+import type { AttachmentInfo, MailAddress, MessageDetail } from './types';
 
 function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
   const objects = value === undefined ? [] : Array.isArray(value) ? value : [value];
@@ -28,7 +29,7 @@ export async function getMessage(
       const mb = Math.ceil((head.size ?? 0) / (1024 * 1024));
       throw new AppError('invalid_request', `This message is too large to display here (${mb} MB)`);
     }
-    return client.fetchOne(String(options.uid), { uid: true, source: true, internalDate: true }, { uid: true });
+    return client.fetchOne(String(options.uid), { uid: true, source: true, internalDate: true, bodyStructure: true }, { uid: true });
   });
   if (!fetched || !fetched.source) throw new AppError('not_found', 'No such message');
 
@@ -42,9 +43,21 @@ export async function getMessage(
     date: toIsoDate(parsed.date, fetched.internalDate),
     text: parsed.text ?? null,
     html: typeof parsed.html === 'string' ? sanitizeMessageHtml(parsed.html) : null,
-    // Parts of multipart/related are the HTML's inline images, not attachments to a reader.
-    attachments: parsed.attachments
-      .filter((a) => !a.related)
-      .map((a) => ({ filename: a.filename ?? null, contentType: a.contentType, size: a.size })),
+    // From the server's BODYSTRUCTURE, so each id is the part the download route fetches.
+    attachments: describeAttachments(listAttachmentParts(fetched.bodyStructure), parsed.attachments),
   };
+}
+
+/**
+ * The listed parts with their decoded sizes: mailparser decoded the same source, so its
+ * attachment at the same place (and of the same name) knows the exact size; otherwise the size
+ * is estimated from the encoded one.
+ */
+function describeAttachments(parts: AttachmentPart[], parsed: Attachment[]): AttachmentInfo[] {
+  const byPlace = new Map(parsed.map((a) => [a.partId ?? null, a]));
+  return parts.map((part) => {
+    const twin = byPlace.get(part.parserPartId);
+    const same = twin !== undefined && (twin.filename ?? null) === part.filename;
+    return { id: part.id, filename: part.filename, contentType: part.contentType, size: same ? twin.size : estimateDecodedSize(part) };
+  });
 }

@@ -12,12 +12,15 @@ export type {
   ImapAccount,
   LoadImapAccount,
 } from './types';
-export { createImapService, type ImapService, type ImapServiceDeps } from './service';
+export { createImapService, type ImapService, type ImapServiceDeps, type AttachmentLimits } from './service';
+export { MAX_ATTACHMENT_BYTES, type AttachmentDownload } from './download-attachment';
 export { createAccountLoader, createPasswordRejectionRecorder } from './account-loader';
 export { getImapService, shutdownImap } from './runtime';
 export {
   parseListMessagesParams,
   parseGetMessageParams,
+  parseGetAttachmentParams,
+  attachmentIdSchema,
   mailboxSchema,
   limitSchema,
   uidSchema,
@@ -27,6 +30,8 @@ export {
   type GetMessageParams,
   type RawListMessagesParams,
   type RawGetMessageParams,
+  type GetAttachmentParams,
+  type RawGetAttachmentParams,
 } from './params';
 export { sanitizeMessageHtml } from './sanitize';
 export type { Endpoint, ClientTimeouts } from './client';

@@ -2,6 +2,7 @@
 // invalid_request naming the parameter, never a 500 or an IMAP command with odd bytes.
 import { z } from 'zod';
 import { AppError } from '../errors';
+import { ATTACHMENT_ID } from './attachments';
 import { decodeCursor, type Cursor } from './cursor';
 
 export const DEFAULT_LIMIT = 50;
@@ -28,6 +29,8 @@ export const limitSchema = positiveInt('limit', MAX_LIMIT);
 /** IMAP UIDs are unsigned 32-bit, non-zero. */
 export const uidSchema = positiveInt('uid', 4_294_967_295);
 export const cursorSchema = z.string().max(64, 'cursor is too long');
+/** An IMAP body part number as the message JSON lists it ("2", "1.2"). */
+export const attachmentIdSchema = z.string().regex(ATTACHMENT_ID, 'attachmentId must be a body part number such as "2" or "1.2"');
 
 export interface ListMessagesParams {
   mailbox: string;
@@ -40,6 +43,10 @@ export interface GetMessageParams {
   uid: number;
 }
 
+export interface GetAttachmentParams extends GetMessageParams {
+  attachmentId: string;
+}
+
 /** Query-string values (strings) or typed values from code. */
 export interface RawListMessagesParams {
   mailbox?: string | null | undefined;
@@ -50,6 +57,10 @@ export interface RawListMessagesParams {
 export interface RawGetMessageParams {
   mailbox?: string | null | undefined;
   uid?: string | number | null | undefined;
+}
+
+export interface RawGetAttachmentParams extends RawGetMessageParams {
+  attachmentId?: string | null | undefined;
 }
 
 const given = <T>(v: T | null | undefined): v is T => v !== null && v !== undefined && v !== '';
@@ -75,4 +86,9 @@ export function parseGetMessageParams(raw: RawGetMessageParams): GetMessageParam
     mailbox: check(mailboxSchema, given(raw.mailbox) ? raw.mailbox : 'INBOX', 'mailbox'),
     uid: check(uidSchema, raw.uid, 'uid'),
   };
+}
+
+/** `{uid}` and `{attachmentId}` from the path and `?mailbox=` (defaults to INBOX). */
+export function parseGetAttachmentParams(raw: RawGetAttachmentParams): GetAttachmentParams {
+  return { ...parseGetMessageParams(raw), attachmentId: check(attachmentIdSchema, raw.attachmentId, 'attachmentId') };
 }

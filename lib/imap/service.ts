@@ -4,13 +4,14 @@ import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
 import type { ClientTimeouts, Endpoint } from './client';
-import { isImapError, toAppError } from './errors';
+import { downloadAttachment, type AttachmentDownload } from './download-attachment';
+import { errorLabel, isImapError, toAppError } from './errors';
 import { getMessage } from './get-message';
 import { listMailboxes } from './list-mailboxes';
 import { listMessages } from './list-messages';
 import { openSession, verifyPasswordLogin } from './login';
 import { RefreshCooldown } from './refresh-cooldown';
-import type { GetMessageParams, ListMessagesParams } from './params';
+import type { GetAttachmentParams, GetMessageParams, ListMessagesParams } from './params';
 import { SessionPool, type PoolStats } from './session-pool';
 import type { EnsureFreshToken, LoadImapAccount, MailboxInfo, MessageDetail, MessagePage, PasswordServer } from './types';
 
@@ -40,11 +41,25 @@ export interface ImapService {
   listMailboxes(credentialId: string): Promise<MailboxInfo[]>;
   listMessages(credentialId: string, params: ListMessagesParams): Promise<MessagePage>;
   getMessage(credentialId: string, params: GetMessageParams): Promise<MessageDetail>;
+  /**
+   * One attachment as a stream. The mailbox's session stays lent to the download until its body
+   * ends, fails or is cancelled (a client that went away), then returns to the pool. Rejects
+   * not_found / invalid_request before any byte when the part is missing or too large.
+   */
+  openAttachment(credentialId: string, params: GetAttachmentParams, limits?: AttachmentLimits): Promise<AttachmentDownload>;
   /** Throws invalid_request when the server refuses the login, upstream_unavailable when it is unreachable. */
   verifyPasswordLogin(server: PasswordServer): Promise<void>;
   closeSessionsFor(credentialId: string): Promise<void>;
   shutdown(): Promise<void>;
   stats(): PoolStats;
+}
+
+export interface AttachmentLimits {
+  maxBytes?: number;
+  stallMs?: number;
+  deadlineMs?: number;
+  /** The request's signal: the download stops (and frees the session) when it aborts. */
+  signal?: AbortSignal;
 }
 
 export function createImapService(deps: ImapServiceDeps): ImapService {
@@ -79,8 +94,35 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     }
   }
 
+  function openAttachment(credentialId: string, params: GetAttachmentParams, limits: AttachmentLimits = {}): Promise<AttachmentDownload> {
+    return new Promise((resolve, reject) => {
+      let handedOut = false;
+      withSession(credentialId, (client) =>
+        downloadAttachment(client, {
+          ...params,
+          ...limits,
+          onReady: (download) => {
+            handedOut = true;
+            resolve(download);
+          },
+        }),
+      ).then(
+        (end) => {
+          if (end.outcome !== 'complete') deps.log.info({ credentialId, ...end }, 'attachment download did not complete');
+        },
+        (error: unknown) => {
+          // Before the body was handed out this is the caller's answer (404, 400, 503…); after
+          // it, the body stream has already failed with it.
+          if (!handedOut) reject(error);
+          else deps.log.warn({ credentialId, err: errorLabel(error) }, 'attachment download failed after it started');
+        },
+      );
+    });
+  }
+
   return {
     withSession,
+    openAttachment,
     listMailboxes: (id) => withSession(id, (client) => listMailboxes(client)),
     listMessages: (id, params) => withSession(id, (client) => listMessages(client, params)),
     getMessage: (id, params) => withSession(id, (client) => getMessage(client, params)),

@@ -38,6 +38,8 @@ export interface MessagePage {
 }
 
 export interface AttachmentInfo {
+  /** The IMAP body part number ("2", "1.2"): the `{attachmentId}` of the download route. */
+  id: string;
   filename: string | null;
   contentType: string;
   size: number;

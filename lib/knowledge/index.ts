@@ -6,6 +6,7 @@ export { listKnowledgeBases, type ListKnowledgeBasesOptions } from './list-knowl
 export { linkOneDriveFolder, type LinkOneDriveFolderOptions } from './link-onedrive-folder';
 export { requestSync, type RequestSyncOptions } from './request-sync';
 export { listFiles, type ListFilesOptions, type KnowledgeFileView } from './list-files';
+export { openFileContent, MAX_KNOWLEDGE_DOWNLOAD_BYTES, type OpenFileContentOptions, type KnowledgeFileContent } from './open-file-content';
 export { unlinkOneDriveFolder, type UnlinkOneDriveFolderOptions } from './unlink-onedrive-folder';
 export { createKnowledgeBaseInput, linkOneDriveFolderInput, type CreateKnowledgeBaseInput, type LinkOneDriveFolderInput } from './schemas';
 export type { KnowledgeBaseView, OneDriveView } from './view';

@@ -1,6 +1,7 @@
 // A real browser (Debian's chromium, driven by playwright-core) against the production build:
 // sign in with Microsoft through the emulator, see the inbox, open a message.
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -9,6 +10,7 @@ import { buildEml } from '../support/mail-fixtures';
 
 const USER = 'ada@contoso.test';
 const SCREENSHOTS = path.resolve(__dirname, '../../test-results');
+const PLAN_PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(20_000)]);
 
 let app: TestApp;
 let browser: Browser;
@@ -35,10 +37,10 @@ beforeAll(async () => {
       date: new Date(Date.UTC(2024, 5, 1, 9)),
       text: 'The plan, in plain text.',
       html: '<h2>Launch plan</h2><p>Countdown starts <b>Monday</b>.</p><script>document.body.innerHTML = "pwned"</script><img src="https://tracker.example/p.gif">',
-      attachments: [{ filename: 'plan.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 fake') }],
+      attachments: [{ filename: 'plan.pdf', contentType: 'application/pdf', content: PLAN_PDF }],
     }),
   );
-  page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  page = await browser.newPage({ viewport: { width: 1200, height: 800 }, acceptDownloads: true });
   mkdirSync(SCREENSHOTS, { recursive: true });
 });
 
@@ -71,6 +73,16 @@ test('sign in, see the inbox, open a message', async () => {
   await page.waitForURL(/\/inbox\/[^/]+\/\d+\?mailbox=INBOX/);
   await expect.poll(() => page.getByRole('heading', { level: 1, name: 'Launch plan' }).count()).toBe(1);
   await expect.poll(() => page.getByText('plan.pdf').count()).toBe(1);
+
+  // The attachment is a link; following it downloads the attached bytes under their name.
+  const attachmentLink = page.getByRole('link', { name: 'plan.pdf' });
+  await expect(attachmentLink.getAttribute('href')).resolves.toMatch(/^\/api\/mail\/accounts\/[^/]+\/messages\/\d+\/attachments\/2\?mailbox=INBOX$/);
+  const [download] = await Promise.all([page.waitForEvent('download'), attachmentLink.click()]);
+  expect(download.suggestedFilename()).toBe('plan.pdf');
+  expect(await download.failure()).toBeNull();
+  expect(readFileSync((await download.path())!).equals(PLAN_PDF)).toBe(true);
+  // Downloading did not navigate away from the message.
+  expect(page.url()).toMatch(/\/inbox\/[^/]+\/\d+\?mailbox=INBOX/);
 
   const frameElement = page.locator('iframe[title="Message content"]');
   await expect(frameElement.getAttribute('sandbox')).resolves.not.toContain('allow-scripts');

@@ -50,6 +50,7 @@ test('every knowledge route needs a session', async () => {
     ['DELETE', '/api/knowledge/x/onedrive'],
     ['POST', '/api/knowledge/x/sync'],
     ['GET', '/api/knowledge/x/files'],
+    ['GET', '/api/knowledge/x/files/y/content'],
   ];
   for (const [method, path] of requests) {
     const { status } = await anonymous.sendJson(method, path, method === 'POST' ? {} : undefined);

@@ -60,6 +60,7 @@ describe('without a session', () => {
       ['GET', `/api/mail/accounts/${adaAccount}/mailboxes`],
       ['GET', `/api/mail/accounts/${adaAccount}/messages`],
       ['GET', `/api/mail/accounts/${adaAccount}/messages/1`],
+      ['GET', `/api/mail/accounts/${adaAccount}/messages/1/attachments/2`],
       ['GET', `/api/mail/accounts/${adaAccount}/messages?limit=-1`],
       ['GET', '/api/mail/connect'],
       ['GET', '/api/mail/callback?code=c&state=s'],
@@ -125,7 +126,7 @@ describe('inbox', () => {
     expect(body.html).not.toMatch(/<script|onclick|onerror|javascript:/i);
     // Remote images are not loaded by default (the URL is kept aside for a "load images" choice).
     expect(body.html).not.toMatch(/\ssrc="https?:/i);
-    expect(body.attachments).toEqual([{ filename: 'notes.txt', contentType: 'text/plain', size: expect.any(Number) }]);
+    expect(body.attachments).toEqual([{ id: '2', filename: 'notes.txt', contentType: 'text/plain', size: 'attached text'.length }]);
   });
 
   test('an unknown uid is a 404', async () => {

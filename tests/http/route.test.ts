@@ -142,3 +142,23 @@ describe('readJson Content-Type', () => {
     expect(response).toEqual({ name: 'y' });
   });
 });
+
+describe('HEAD', () => {
+  it('answers with the GET handler’s status and headers, and cancels its body', async () => {
+    const cancelled = vi.fn();
+    const pulled = vi.fn();
+    const STREAM = route({}, async () =>
+      new Response(new ReadableStream({ pull: pulled, cancel: cancelled }, { highWaterMark: 0 }), { status: 200, headers: { 'content-disposition': 'attachment; filename="a.bin"' } }),
+    );
+    const response = await STREAM(request('HEAD'), context);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe('attachment; filename="a.bin"');
+    expect(response.body).toBeNull();
+    expect(cancelled).toHaveBeenCalledOnce();
+    expect(pulled).not.toHaveBeenCalled();
+    // A GET keeps its body.
+    const get = await STREAM(request('GET'), context);
+    expect(get.body).not.toBeNull();
+    expect(cancelled).toHaveBeenCalledOnce();
+  });
+});

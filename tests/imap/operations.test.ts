@@ -124,7 +124,7 @@ describe('getMessage', () => {
       date: '2024-03-04T05:06:07.000Z',
       text: 'Plain body',
       html: '<p>Hello <b>there</b></p>',
-      attachments: [{ filename: 'report.pdf', contentType: 'application/pdf', size: 1234 }],
+      attachments: [{ id: '2', filename: 'report.pdf', contentType: 'application/pdf', size: 1234 }],
     });
     const [summary] = (await imap.listMessages(credentialId, parseListMessagesParams({ limit: 1 }))).messages;
     expect(summary?.flags).not.toContain('\\Seen');

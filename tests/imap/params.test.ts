@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@/lib/errors';
-import { parseGetMessageParams, parseListMessagesParams } from '@/lib/imap';
+import { parseGetAttachmentParams, parseGetMessageParams, parseListMessagesParams } from '@/lib/imap';
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -52,5 +52,23 @@ describe('parseGetMessageParams', () => {
 
   it.each(['abc', '0', '-3', '1.0', '', '4294967296', undefined])('rejects uid=%s', (uid) => {
     expect(code(() => parseGetMessageParams({ uid }))).toBe('invalid_request');
+  });
+});
+
+describe('parseGetAttachmentParams', () => {
+  it('accepts IMAP body part numbers', () => {
+    expect(parseGetAttachmentParams({ uid: '42', attachmentId: '2' })).toEqual({ mailbox: 'INBOX', uid: 42, attachmentId: '2' });
+    expect(parseGetAttachmentParams({ uid: 1, attachmentId: '1.2.10', mailbox: 'Archive' })).toEqual({ mailbox: 'Archive', uid: 1, attachmentId: '1.2.10' });
+  });
+
+  it.each(['', '0', '01', '1.0', '1.', '.1', '1..2', 'a', '2 ', '1.2.MIME', 'HEADER', 'TEXT', '12345', `1${'.1'.repeat(16)}`, '2\r\n', '../2', undefined])(
+    'rejects attachmentId=%j',
+    (attachmentId) => {
+      expect(code(() => parseGetAttachmentParams({ uid: '1', attachmentId }))).toBe('invalid_request');
+    },
+  );
+
+  it('checks the uid too', () => {
+    expect(code(() => parseGetAttachmentParams({ uid: 'x', attachmentId: '2' }))).toBe('invalid_request');
   });
 });

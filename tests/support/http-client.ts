@@ -49,6 +49,21 @@ export class HttpClient {
     return response;
   }
 
+  /**
+   * A GET whose body the caller streams (or abandons midway, with `signal`): cookies are sent,
+   * the answer's headers go into the transcript but its body does not (it is never buffered).
+   */
+  async stream(pathOrUrl: string, init: { signal?: AbortSignal } = {}): Promise<Response> {
+    const url = new URL(this.url(pathOrUrl));
+    const headers = new Headers();
+    const cookie = this.cookieHeader(url);
+    if (cookie) headers.set('cookie', cookie);
+    const response = await fetch(url, { headers, redirect: 'manual', ...(init.signal ? { signal: init.signal } : {}) });
+    this.store(url, response.headers.getSetCookie());
+    this.transcript.push(`${response.status} ${[...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}`);
+    return response;
+  }
+
   get(pathOrUrl: string, init: RequestInit = {}): Promise<Response> {
     return this.fetch(pathOrUrl, { ...init, method: 'GET' });
   }

@@ -2,7 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { MessageDetail } from '@/lib/imap';
 import { getMessage } from '@/lib/mail';
-import { formatAddress, formatAddresses, formatSize, withQuery } from '../../../../_components/format';
+import { attachmentHref, formatAddress, formatAddresses, formatSize, withQuery } from '../../../../_components/format';
 import { LocalTime } from '../../../../_components/local-time';
 import { pageUserId } from '../../../../_components/page-user';
 import { attempt, Problem } from '../../../../_components/problem';
@@ -21,12 +21,12 @@ export default async function MessagePage({ params, searchParams }: { params: Pa
   return (
     <article className="card stack">
       <Link href={back}>← Back to {mailbox === 'INBOX' ? 'Inbox' : mailbox}</Link>
-      {result.ok ? <Message message={result.value} /> : <Problem error={result.error} accountId={accountId} retryHref={withQuery(`/inbox/${accountId}/${uid}`, { mailbox })} />}
+      {result.ok ? <Message message={result.value} accountId={accountId} mailbox={mailbox} /> : <Problem error={result.error} accountId={accountId} retryHref={withQuery(`/inbox/${accountId}/${uid}`, { mailbox })} />}
     </article>
   );
 }
 
-function Message({ message }: { message: MessageDetail }) {
+function Message({ message, accountId, mailbox }: { message: MessageDetail; accountId: string; mailbox: string }) {
   return (
     <>
       <header className="message-header">
@@ -60,9 +60,13 @@ function Message({ message }: { message: MessageDetail }) {
         <section aria-labelledby="attachments-heading">
           <h2 id="attachments-heading">Attachments</h2>
           <ul className="attachments">
-            {message.attachments.map((a, i) => (
-              <li key={`${a.filename ?? 'attachment'}-${i}`}>
-                {a.filename ?? '(unnamed)'} <span className="muted">· {a.contentType} · {formatSize(a.size)}</span>
+            {message.attachments.map((a) => (
+              <li key={a.id}>
+                {/* The server names the file (sanitized Content-Disposition); `download` keeps it a download. */}
+                <a href={attachmentHref({ accountId, uid: message.uid, attachmentId: a.id, mailbox })} download>
+                  {a.filename ?? '(unnamed)'}
+                </a>{' '}
+                <span className="muted">· {a.contentType} · {formatSize(a.size)}</span>
               </li>
             ))}
           </ul>

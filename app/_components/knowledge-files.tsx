@@ -7,18 +7,15 @@ function contentHref(knowledgeBaseId: string, itemId: string): string {
   return `/api/knowledge/${encodeURIComponent(knowledgeBaseId)}/files/${encodeURIComponent(itemId)}/content`;
 }
 
-/**
- * The synced files of a knowledge base, by path. With `knowledgeBaseId`, each file links to its
- * content (a download); without it the list is names only.
- */
-export function KnowledgeFiles({ files, knowledgeBaseId }: { files: KnowledgeFileView[]; knowledgeBaseId?: string }) {
+/** The synced files of a knowledge base, by path; each links to its content (a download). */
+export function KnowledgeFiles({ files, knowledgeBaseId }: { files: KnowledgeFileView[]; knowledgeBaseId: string }) {
   if (files.length === 0) return <p className="empty">No files yet.</p>;
   return (
     <ul className="account-list">
       {files.slice(0, 500).map((f) => (
         <li key={f.itemId}>
           <span className="address">
-            {knowledgeBaseId && (f.state === undefined || f.state === 'synced') ? (
+            {f.state === undefined || f.state === 'synced' ? (
               <a href={contentHref(knowledgeBaseId, f.itemId)} download>
                 {f.path}
               </a>

@@ -3,6 +3,7 @@
 // mail, manage mailboxes, reconnect one Microsoft stopped accepting, build a knowledge base from a
 // OneDrive folder. Every step fails on a console error, a page error, a failed request, a server
 // error or an error screen; screenshots of each step go to test-results/journeys/.
+import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startApp, type TestApp } from '../support/app';
@@ -89,8 +90,11 @@ test('sign in and read mail: inbox, paging, folders, a message', async () => {
   await page.getByRole('link', { name: /Launch plan/ }).click();
   await page.waitForURL(/\/inbox\/[^/]+\/\d+\?mailbox=INBOX/);
   await poll(() => page.getByRole('heading', { level: 1, name: 'Launch plan' }).count()).toBe(1);
-  await poll(() => page.getByText('plan.pdf').count()).toBeGreaterThan(0);
   await step('message');
+  // The attachment opens as a download with its name and bytes.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /plan\.pdf/ }).click()]);
+  expect(download.suggestedFilename()).toBe('plan.pdf');
+  expect(await readFile((await download.path())!, 'utf8')).toBe('%PDF-1.4 launch plan');
 });
 
 test('mailboxes: add a password IMAP mailbox, read it, disconnect it', async () => {
@@ -167,6 +171,9 @@ test('knowledge: create a base, allow OneDrive, pick a folder, see its files, sy
   await poll(() => page.getByText('welcome.md').count()).toBe(1);
   await poll(() => page.getByText('Policies/leave.txt', { exact: false }).count()).toBe(1);
   await step('knowledge-files');
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /welcome\.md/ }).click()]);
+  expect(file.suggestedFilename()).toBe('welcome.md');
+  expect(await readFile((await file.path())!, 'utf8')).toBe('# Welcome to the team');
 
   // A file added upstream arrives with "Sync now".
   const link = await app.db.oneDriveLink.findFirstOrThrow({ select: { driveId: true, folderId: true } });

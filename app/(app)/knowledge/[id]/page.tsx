@@ -40,7 +40,7 @@ export default async function KnowledgeBasePage({ params }: { params: Promise<{ 
       </section>
       <section className="card" aria-labelledby="files-heading">
         <h2 id="files-heading">Files ({files.length})</h2>
-        <KnowledgeFiles files={files} />
+        <KnowledgeFiles files={files} knowledgeBaseId={kb.id} />
       </section>
     </div>
   );

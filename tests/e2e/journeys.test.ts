@@ -38,7 +38,7 @@ beforeAll(async () => {
       subject: 'Launch plan',
       date: new Date(Date.UTC(2024, 5, 1, 9)),
       text: 'The plan, in plain text.',
-      html: '<h2>Launch plan</h2><p>Countdown starts <b>Monday</b>.</p>',
+      html: '<h2>Launch plan</h2><p>Countdown starts <b>Monday</b>.</p><script>document.body.innerHTML = "pwned"</script><img src="https://tracker.example/p.gif">',
       attachments: [{ filename: 'plan.pdf', contentType: 'application/pdf', content: Buffer.from('%PDF-1.4 launch plan') }],
     }),
   );
@@ -66,12 +66,18 @@ async function step(name: string): Promise<void> {
 
 const poll = (count: () => Promise<number>) => expect.poll(count, { timeout: 15_000 });
 
-test('sign in and read mail: inbox, paging, folders, a message', async () => {
+test('sign in and read mail: inbox, paging, folders, a message, its attachment', async () => {
   const { page } = tab;
+  const remoteRequests: string[] = [];
+  page.on('request', (request) => {
+    if (!request.url().startsWith(app.url) && !request.url().startsWith(app.emulator.url) && !request.url().startsWith('data:')) remoteRequests.push(new URL(request.url()).hostname);
+  });
   await page.goto(`${app.url}/`);
   await page.waitForURL(/\/signin/);
   await step('sign-in');
-  await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+  // From the keyboard: the button is reachable and works with Enter.
+  await page.getByRole('button', { name: 'Sign in with Microsoft' }).focus();
+  await page.keyboard.press('Enter');
   await page.waitForURL(`${app.url}/inbox`, { timeout: 20_000 });
   await poll(() => page.getByRole('link', { name: /Launch plan/ }).count()).toBe(1);
   await step('inbox');
@@ -90,11 +96,21 @@ test('sign in and read mail: inbox, paging, folders, a message', async () => {
   await page.getByRole('link', { name: /Launch plan/ }).click();
   await page.waitForURL(/\/inbox\/[^/]+\/\d+\?mailbox=INBOX/);
   await poll(() => page.getByRole('heading', { level: 1, name: 'Launch plan' }).count()).toBe(1);
+  // The HTML is sanitized and isolated: no script ran, no remote image was fetched.
+  await expect(page.locator('iframe[title="Message content"]').getAttribute('sandbox')).resolves.not.toContain('allow-scripts');
+  const frame = page.frameLocator('iframe[title="Message content"]');
+  await expect(frame.locator('p').first().textContent()).resolves.toContain('Countdown starts Monday.');
+  await expect(frame.locator('body').textContent()).resolves.not.toContain('pwned');
+  expect(remoteRequests).toEqual([]);
   await step('message');
-  // The attachment opens as a download with its name and bytes.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /plan\.pdf/ }).click()]);
+
+  // The attachment opens as a download with its name and bytes, and the message stays open.
+  const attachment = page.getByRole('link', { name: /plan\.pdf/ });
+  await expect(attachment.getAttribute('href')).resolves.toMatch(/^\/api\/mail\/accounts\/[^/]+\/messages\/\d+\/attachments\/[\d.]+\?mailbox=INBOX$/);
+  const [download] = await Promise.all([page.waitForEvent('download'), attachment.click()]);
   expect(download.suggestedFilename()).toBe('plan.pdf');
   expect(await readFile((await download.path())!, 'utf8')).toBe('%PDF-1.4 launch plan');
+  expect(page.url()).toMatch(/\/inbox\/[^/]+\/\d+\?mailbox=INBOX/);
 });
 
 test('mailboxes: add a password IMAP mailbox, read it, disconnect it', async () => {
@@ -102,7 +118,12 @@ test('mailboxes: add a password IMAP mailbox, read it, disconnect it', async () 
   await page.getByRole('link', { name: 'Mailboxes' }).first().click();
   await page.waitForURL(/\/accounts/);
   await poll(() => page.getByText(USER, { exact: true }).count()).toBeGreaterThan(0);
+  await poll(() => page.getByRole('link', { name: 'Add Microsoft mailbox' }).count()).toBe(1);
   await step('mailboxes');
+  // The same page on a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await step('mailboxes-phone');
+  await page.setViewportSize({ width: 1200, height: 800 });
 
   await page.getByLabel('Email address', { exact: true }).fill(PAT.email);
   await page.getByLabel('IMAP server', { exact: true }).fill('127.0.0.1');

@@ -4,7 +4,7 @@
 //   const browser = await launchBrowser();
 //   const tab = await watchedPage(browser, app.url, { screenshots: 'journeys' });
 //   ...; await tab.shot('inbox'); expect(tab.problems()).toEqual([]);
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
@@ -33,6 +33,8 @@ export async function watchedPage(browser: Browser, appUrl: string, options: { s
   const context = await browser.newContext({ viewport: { width: options.width ?? 1200, height: options.height ?? 800 }, acceptDownloads: true });
   const page = await context.newPage();
   const dir = path.join(SCREENSHOT_ROOT, options.screenshots);
+  // This run's steps only: numbered files of an earlier run would interleave with them.
+  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const problems: string[] = [];
   const expected: Array<(url: string, status: number) => boolean> = [];

@@ -9,3 +9,9 @@ export const knowledgeFileParams = z.object({ id: z.string(), itemId: z.string()
 
 /** Reconnect targets and other ids taken from a query string. */
 export const objectId = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'not a valid id');
+
+/**
+ * Graph's drive and item ids: letters, digits and a few separators ("b!…", "D4648F06C91D9D3D!54927"),
+ * never a path segment such as "..".
+ */
+export const graphId = z.string().regex(/^(?!\.+$)[A-Za-z0-9!_.,:=~+-]{1,300}$/, 'not a valid OneDrive id');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idParams } from '@/lib/http/params';
+import { graphId, idParams } from '@/lib/http/params';
 import { parseQuery } from '@/lib/http/query';
 import { json } from '@/lib/http/respond';
 import { route } from '@/lib/http/route';
@@ -7,12 +7,6 @@ import { sameSitePath } from '@/lib/http/return-to';
 import { listChildren } from '@/lib/onedrive/browse';
 
 export const dynamic = 'force-dynamic';
-
-/**
- * Graph's drive and item ids: letters, digits and a few separators ("b!…", "D4648F06C91D9D3D!54927"),
- * never a path segment such as "..".
- */
-const graphId = z.string().regex(/^(?!\.+$)[A-Za-z0-9!_.,:=~+-]{1,300}$/, 'not a valid OneDrive id');
 
 const query = z.object({
   driveId: graphId,

@@ -5,6 +5,7 @@ import { simpleParser, type AddressObject, type Attachment } from 'mailparser';
 import { AppError } from '../errors';
 import { toAddress, toAddressList, toIsoDate } from './addresses';
 import { estimateDecodedSize, listAttachmentParts, type AttachmentPart } from './attachments';
+import { messageFlags } from './flags';
 import { withMailbox } from './mailbox-lock';
 import { sanitizeMessageHtml } from './sanitize';
 import type { AttachmentInfo, MailAddress, MessageDetail } from './types';
@@ -29,7 +30,7 @@ export async function getMessage(
       const mb = Math.ceil((head.size ?? 0) / (1024 * 1024));
       throw new AppError('invalid_request', `This message is too large to display here (${mb} MB)`);
     }
-    return client.fetchOne(String(options.uid), { uid: true, source: true, internalDate: true, bodyStructure: true }, { uid: true });
+    return client.fetchOne(String(options.uid), { uid: true, flags: true, source: true, internalDate: true, bodyStructure: true }, { uid: true });
   });
   if (!fetched || !fetched.source) throw new AppError('not_found', 'No such message');
 
@@ -41,6 +42,7 @@ export async function getMessage(
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     date: toIsoDate(parsed.date, fetched.internalDate),
+    flags: messageFlags(fetched.flags),
     text: parsed.text ?? null,
     html: typeof parsed.html === 'string' ? sanitizeMessageHtml(parsed.html) : null,
     // From the server's BODYSTRUCTURE, so each id is the part the download route fetches.

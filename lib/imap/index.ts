@@ -6,6 +6,7 @@ export type {
   MessageSummary,
   MessagePage,
   MessageDetail,
+  MoveResult,
   AttachmentInfo,
   EnsureFreshToken,
   PasswordServer,

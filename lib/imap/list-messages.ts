@@ -1,10 +1,12 @@
 // One page of a mailbox, newest first. The first page is addressed by sequence numbers (no
-// SEARCH); later pages by "UID below the cursor". Fetch results are collected before anything
+// SEARCH); later pages, and every page of a text search, by UID SEARCH ("below the cursor",
+// matching the text). Fetch results are collected before anything
 // else runs on the connection (running commands inside imapflow's fetch iterator deadlocks).
 import type { FetchMessageObject, FetchQueryObject, ImapFlow } from 'imapflow';
 import { AppError } from '../errors';
 import { toAddress, toAddressList, toIsoDate } from './addresses';
 import { encodeCursor, type Cursor } from './cursor';
+import { messageFlags } from './flags';
 import { withMailbox } from './mailbox-lock';
 import type { MessagePage, MessageSummary } from './types';
 
@@ -14,6 +16,8 @@ export interface ListMessagesOptions {
   mailbox: string;
   limit: number;
   cursor?: Cursor | undefined;
+  /** Only messages whose subject, sender or body contains this text (server-side SEARCH). */
+  query?: string | undefined;
 }
 
 function toSummary(m: FetchMessageObject): MessageSummary {
@@ -23,8 +27,7 @@ function toSummary(m: FetchMessageObject): MessageSummary {
     from: toAddress(m.envelope?.from?.[0]),
     to: toAddressList(m.envelope?.to),
     date: toIsoDate(m.envelope?.date, m.internalDate),
-    // \Recent belongs to one IMAP session, not to the message: meaningless across requests.
-    flags: [...(m.flags ?? [])].filter((flag) => flag !== '\\Recent').sort(),
+    flags: messageFlags(m.flags),
     size: m.size ?? 0,
   };
 }
@@ -39,20 +42,22 @@ export async function listMessages(client: ImapFlow, options: ListMessagesOption
 
     let rows: FetchMessageObject[];
     let more: boolean;
-    if (!cursor) {
+    if (!cursor && options.query === undefined) {
       if (box.exists === 0) return { messages: [], nextCursor: null };
       const from = Math.max(1, box.exists - limit + 1);
       rows = await client.fetchAll(`${from}:${box.exists}`, SUMMARY_QUERY);
       more = from > 1;
     } else {
-      if (cursor.beforeUid <= 1) return { messages: [], nextCursor: null };
-      const found = (await client.search({ uid: `1:${cursor.beforeUid - 1}` }, { uid: true })) || [];
+      if (cursor && cursor.beforeUid <= 1) return { messages: [], nextCursor: null };
+      const below = cursor ? { uid: `1:${cursor.beforeUid - 1}` } : {};
+      const criteria = options.query === undefined ? below : { ...below, or: [{ subject: options.query }, { from: options.query }, { body: options.query }] };
+      const found = (await client.search(criteria, { uid: true })) || [];
       const uids = [...found].sort((a, b) => a - b);
       const page = uids.slice(-limit);
       if (page.length === 0) return { messages: [], nextCursor: null };
       more = uids.length > page.length;
-      // The page is the highest UIDs below the cursor, so min:max covers exactly those.
-      rows = await client.fetchAll(`${page[0]}:${page[page.length - 1]}`, SUMMARY_QUERY, { uid: true });
+      // Listed by UID: search results are not contiguous (a plain page below the cursor is).
+      rows = await client.fetchAll(page.join(','), SUMMARY_QUERY, { uid: true });
     }
 
     const messages = rows.map(toSummary).sort((a, b) => b.uid - a.uid);

@@ -29,6 +29,13 @@ export const limitSchema = positiveInt('limit', MAX_LIMIT);
 /** IMAP UIDs are unsigned 32-bit, non-zero. */
 export const uidSchema = positiveInt('uid', 4_294_967_295);
 export const cursorSchema = z.string().max(64, 'cursor is too long');
+/** Search text: sent to the server as an IMAP string, so no control characters at all. */
+export const searchQuerySchema = z
+  .string()
+  .trim()
+  .min(1, 'q must not be empty')
+  .max(200, 'q is too long (200 characters at most)')
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'q must not contain control characters');
 /** An IMAP body part number as the message JSON lists it ("2", "1.2"). */
 export const attachmentIdSchema = z.string().regex(ATTACHMENT_ID, 'attachmentId must be a body part number such as "2" or "1.2"');
 
@@ -36,6 +43,8 @@ export interface ListMessagesParams {
   mailbox: string;
   limit: number;
   cursor?: Cursor;
+  /** Text to search for (subject, sender, body). */
+  query?: string;
 }
 
 export interface GetMessageParams {
@@ -52,6 +61,7 @@ export interface RawListMessagesParams {
   mailbox?: string | null | undefined;
   limit?: string | number | null | undefined;
   cursor?: string | null | undefined;
+  q?: string | null | undefined;
 }
 
 export interface RawGetMessageParams {
@@ -76,8 +86,10 @@ function check<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
 export function parseListMessagesParams(raw: RawListMessagesParams): ListMessagesParams {
   const mailbox = check(mailboxSchema, given(raw.mailbox) ? raw.mailbox : 'INBOX', 'mailbox');
   const limit = given(raw.limit) ? check(limitSchema, raw.limit, 'limit') : DEFAULT_LIMIT;
-  if (!given(raw.cursor)) return { mailbox, limit };
-  return { mailbox, limit, cursor: decodeCursor(check(cursorSchema, raw.cursor, 'cursor')) };
+  const params: ListMessagesParams = { mailbox, limit };
+  if (given(raw.q)) params.query = check(searchQuerySchema, raw.q, 'q');
+  if (given(raw.cursor)) params.cursor = decodeCursor(check(cursorSchema, raw.cursor, 'cursor'));
+  return params;
 }
 
 /** `{uid}` from the path and `?mailbox=` (defaults to INBOX). */

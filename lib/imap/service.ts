@@ -9,11 +9,12 @@ import { errorLabel, isImapError, toAppError } from './errors';
 import { getMessage } from './get-message';
 import { listMailboxes } from './list-mailboxes';
 import { listMessages } from './list-messages';
+import { deleteMessage, moveMessage, setMessageFlags, type FlagChange } from './message-actions';
 import { openSession, verifyPasswordLogin } from './login';
 import { RefreshCooldown } from './refresh-cooldown';
 import type { GetAttachmentParams, GetMessageParams, ListMessagesParams } from './params';
 import { SessionPool, type PoolStats } from './session-pool';
-import type { EnsureFreshToken, LoadImapAccount, MailboxInfo, MessageDetail, MessagePage, PasswordServer } from './types';
+import type { EnsureFreshToken, LoadImapAccount, MailboxInfo, MessageDetail, MessagePage, MoveResult, PasswordServer } from './types';
 
 export interface ImapServiceDeps {
   loadAccount: LoadImapAccount;
@@ -47,6 +48,11 @@ export interface ImapService {
    * not_found / invalid_request before any byte when the part is missing or too large.
    */
   openAttachment(credentialId: string, params: GetAttachmentParams, limits?: AttachmentLimits): Promise<AttachmentDownload>;
+  /** Sets or clears \\Seen / \\Flagged; the message's flags afterwards. */
+  setMessageFlags(credentialId: string, params: GetMessageParams & { change: FlagChange }): Promise<string[]>;
+  moveMessage(credentialId: string, params: GetMessageParams & { to: string }): Promise<MoveResult>;
+  /** To Trash; from Trash, expunged. */
+  deleteMessage(credentialId: string, params: GetMessageParams): Promise<{ expunged: boolean }>;
   /** Throws invalid_request when the server refuses the login, upstream_unavailable when it is unreachable. */
   verifyPasswordLogin(server: PasswordServer): Promise<void>;
   closeSessionsFor(credentialId: string): Promise<void>;
@@ -126,6 +132,9 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     listMailboxes: (id) => withSession(id, (client) => listMailboxes(client)),
     listMessages: (id, params) => withSession(id, (client) => listMessages(client, params)),
     getMessage: (id, params) => withSession(id, (client) => getMessage(client, params)),
+    setMessageFlags: (id, params) => withSession(id, (client) => setMessageFlags(client, params)),
+    moveMessage: (id, params) => withSession(id, (client) => moveMessage(client, params)),
+    deleteMessage: (id, params) => withSession(id, (client) => deleteMessage(client, params)),
     verifyPasswordLogin: (server) => verifyPasswordLogin(loginDeps, server),
     closeSessionsFor: (id) => pool.closeFor(id),
     shutdown: () => pool.shutdown(),

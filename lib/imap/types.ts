@@ -31,6 +31,11 @@ export interface MessageSummary {
   size: number;
 }
 
+export interface MoveResult {
+  /** The message's UID in the target folder, when the server reports it (COPYUID); else null. */
+  uid: number | null;
+}
+
 export interface MessagePage {
   messages: MessageSummary[];
   /** Opaque; pass back as `cursor` for older messages. null on the last page. */
@@ -52,6 +57,8 @@ export interface MessageDetail {
   to: MailAddress[];
   cc: MailAddress[];
   date: string | null;
+  /** As in the listing (`\\Seen`, `\\Flagged`…); reading the message does not change them. */
+  flags: string[];
   text: string | null;
   /** Sanitized: no scripts, handlers or javascript: URLs; remote images not loaded. */
   html: string | null;

@@ -6,7 +6,10 @@ import type { ImapService } from '../imap/service';
 
 export interface MailContext {
   db: PrismaClient;
-  imap: Pick<ImapService, 'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'verifyPasswordLogin' | 'closeSessionsFor'>;
+  imap: Pick<
+    ImapService,
+    'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor'
+  >;
   secrets: Pick<SecretBox, 'seal'>;
   /** Drops a credential's cached access tokens (the cache, not the database). */
   forgetCachedTokens(credentialId: string): Promise<void>;

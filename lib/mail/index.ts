@@ -6,6 +6,7 @@ export { disconnectAccount } from './disconnect-account';
 export { listMailboxes } from './list-mailboxes';
 export { listMessages } from './list-messages';
 export { getMessage } from './get-message';
+export { updateMessageFlags, moveMessage, deleteMessage, messageFlagsInput, moveMessageInput, type MessageFlagsInput, type MoveMessageInput } from './message-actions';
 export { openAttachment } from './open-attachment';
 export type { AccountSummary } from './accounts';
 export type { MailContext } from './context';

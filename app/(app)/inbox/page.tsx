@@ -24,11 +24,12 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
   if (!account) notFound();
   const mailbox = one(query.mailbox) ?? 'INBOX';
   const cursor = one(query.cursor);
-  const here = withQuery('/inbox', { account: account.id, mailbox, cursor });
+  const q = one(query.q);
+  const here = withQuery('/inbox', { account: account.id, mailbox, q, cursor });
 
   const [folders, page] = await Promise.all([
     attempt(() => listMailboxes({ userId, accountId: account.id })),
-    attempt(() => listMessages({ userId, accountId: account.id, mailbox, limit: PAGE_SIZE, cursor })),
+    attempt(() => listMessages({ userId, accountId: account.id, mailbox, limit: PAGE_SIZE, cursor, q })),
   ]);
   const current = folders.ok ? folders.value.find((f) => f.path === mailbox) : undefined;
 
@@ -44,15 +45,21 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
             {current ? folderLabel(current) : mailbox.toUpperCase() === 'INBOX' ? 'Inbox' : mailbox}
             {current ? <span className="muted"> · {current.messages} messages</span> : null}
           </h1>
+          <SearchForm accountId={account.id} mailbox={mailbox} q={q} />
+          {q ? (
+            <p className="muted" role="status">
+              Messages matching “{q}” · <Link href={withQuery('/inbox', { account: account.id, mailbox })}>Show all</Link>
+            </p>
+          ) : null}
           {page.ok ? (
-            <MessageList messages={page.value.messages} accountId={account.id} mailbox={mailbox} />
+            <MessageList messages={page.value.messages} accountId={account.id} mailbox={mailbox} searching={q !== undefined} />
           ) : (
             <Problem error={page.error} accountId={account.id} retryHref={here} />
           )}
           <nav className="pager" aria-label="Pages">
-            {cursor ? <Link href={withQuery('/inbox', { account: account.id, mailbox })}>← Newest</Link> : <span />}
+            {cursor ? <Link href={withQuery('/inbox', { account: account.id, mailbox, q })}>← Newest</Link> : <span />}
             {page.ok && page.value.nextCursor ? (
-              <Link href={withQuery('/inbox', { account: account.id, mailbox, cursor: page.value.nextCursor })} rel="next">
+              <Link href={withQuery('/inbox', { account: account.id, mailbox, q, cursor: page.value.nextCursor })} rel="next">
                 Older →
               </Link>
             ) : null}
@@ -135,18 +142,41 @@ function Folders({ folders, accountId, current }: { folders: MailboxInfo[]; acco
   );
 }
 
-function MessageList({ messages, accountId, mailbox }: { messages: MessageSummary[]; accountId: string; mailbox: string }) {
-  if (messages.length === 0) return <p className="empty">No messages in this folder.</p>;
+/** A plain GET form: works from the keyboard and without JavaScript; results page like the folder. */
+function SearchForm({ accountId, mailbox, q }: { accountId: string; mailbox: string; q: string | undefined }) {
+  return (
+    <form className="inline-form search" action="/inbox" method="get" role="search">
+      <input type="hidden" name="account" value={accountId} />
+      <input type="hidden" name="mailbox" value={mailbox} />
+      <label className="inline">
+        <span className="visually-hidden">Search this folder</span>
+        <input type="search" name="q" defaultValue={q ?? ''} maxLength={200} placeholder="Search subject, sender or text" />
+      </label>
+      <button type="submit" className="button">
+        Search
+      </button>
+    </form>
+  );
+}
+
+function MessageList({ messages, accountId, mailbox, searching }: { messages: MessageSummary[]; accountId: string; mailbox: string; searching: boolean }) {
+  if (messages.length === 0) return <p className="empty">{searching ? 'No messages match.' : 'No messages in this folder.'}</p>;
   return (
     <ol className="messages">
       {messages.map((m) => {
         const unseen = !m.flags.includes('\\Seen');
+        const flagged = m.flags.includes('\\Flagged');
         return (
           <li key={m.uid}>
             <Link href={withQuery(`/inbox/${encodeURIComponent(accountId)}/${m.uid}`, { mailbox })} className={unseen ? 'unseen' : undefined}>
               <span className="from">{displayName(m.from)}</span>
               <span className="subject">
                 {unseen ? <span className="visually-hidden">Unread: </span> : null}
+                {flagged ? (
+                  <span className="flag" title="Flagged">
+                    ⚑<span className="visually-hidden">Flagged: </span>{' '}
+                  </span>
+                ) : null}
                 {m.subject || '(no subject)'}
               </span>
               <LocalTime iso={m.date} style="short" />

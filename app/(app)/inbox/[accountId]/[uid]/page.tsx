@@ -1,9 +1,10 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import type { MessageDetail } from '@/lib/imap';
-import { getMessage } from '@/lib/mail';
+import type { MailboxInfo, MessageDetail } from '@/lib/imap';
+import { getMessage, listMailboxes } from '@/lib/mail';
 import { attachmentHref, formatAddress, formatAddresses, formatSize, withQuery } from '../../../../_components/format';
 import { LocalTime } from '../../../../_components/local-time';
+import { MessageActions } from '../../../../_components/message-actions';
 import { pageUserId } from '../../../../_components/page-user';
 import { attempt, Problem } from '../../../../_components/problem';
 
@@ -17,20 +18,25 @@ export default async function MessagePage({ params, searchParams }: { params: Pa
   const [{ accountId, uid }, query] = await Promise.all([params, searchParams]);
   const mailbox = typeof query.mailbox === 'string' && query.mailbox !== '' ? query.mailbox : 'INBOX';
   const back = withQuery('/inbox', { account: accountId, mailbox });
-  const result = await attempt(() => getMessage({ userId, accountId, uid, mailbox }));
+  const [result, folders] = await Promise.all([
+    attempt(() => getMessage({ userId, accountId, uid, mailbox })),
+    attempt(() => listMailboxes({ userId, accountId })),
+  ]);
   return (
     <article className="card stack">
       <Link href={back}>← Back to {mailbox === 'INBOX' ? 'Inbox' : mailbox}</Link>
-      {result.ok ? <Message message={result.value} accountId={accountId} mailbox={mailbox} /> : <Problem error={result.error} accountId={accountId} retryHref={withQuery(`/inbox/${accountId}/${uid}`, { mailbox })} />}
+      {result.ok ? <Message message={result.value} accountId={accountId} mailbox={mailbox} folders={folders.ok ? folders.value : []} back={back} /> : <Problem error={result.error} accountId={accountId} retryHref={withQuery(`/inbox/${accountId}/${uid}`, { mailbox })} />}
     </article>
   );
 }
 
-function Message({ message, accountId, mailbox }: { message: MessageDetail; accountId: string; mailbox: string }) {
+function Message({ message, accountId, mailbox, folders, back }: { message: MessageDetail; accountId: string; mailbox: string; folders: MailboxInfo[]; back: string }) {
+  const trash = folders.find((f) => f.specialUse === '\\Trash');
   return (
     <>
       <header className="message-header">
         <h1>{message.subject || '(no subject)'}</h1>
+        {message.flags.includes('\\Flagged') ? <p className="badge neutral">Flagged</p> : null}
         <dl>
           <dt>From</dt>
           <dd>{formatAddress(message.from)}</dd>
@@ -56,6 +62,14 @@ function Message({ message, accountId, mailbox }: { message: MessageDetail; acco
           ) : null}
         </dl>
       </header>
+      <MessageActions
+        messageApi={`/api/mail/accounts/${encodeURIComponent(accountId)}/messages/${message.uid}`}
+        mailbox={mailbox}
+        flags={message.flags}
+        folders={folders.filter((f) => f.path !== mailbox).map((f) => ({ path: f.path, label: f.path.toUpperCase() === 'INBOX' ? 'Inbox' : f.path }))}
+        listHref={back}
+        inTrash={trash?.path === mailbox}
+      />
       {message.attachments.length > 0 ? (
         <section aria-labelledby="attachments-heading">
           <h2 id="attachments-heading">Attachments</h2>

@@ -113,6 +113,53 @@ test('sign in and read mail: inbox, paging, folders, a message, its attachment',
   expect(page.url()).toMatch(/\/inbox\/[^/]+\/\d+\?mailbox=INBOX/);
 });
 
+test('act on mail: read on open, search, mark unread, flag, move, delete', async () => {
+  const { page } = tab;
+  const folders = page.getByRole('complementary', { name: 'Folders' });
+  // Launch plan arrived unread and was opened in the step before: it now reads as read.
+  await page.goto(`${app.url}/inbox`);
+  await poll(() => page.getByRole('link', { name: /Launch plan/ }).count()).toBe(1);
+  await poll(() => page.getByRole('link', { name: /Unread: Launch plan/ }).count()).toBe(0);
+
+  await page.getByRole('searchbox').fill('Update 3');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/[?&]q=Update\+3/);
+  await poll(() => page.getByRole('link', { name: /Update 30\b/ }).count()).toBe(1);
+  await poll(() => page.getByRole('link', { name: /Update 3\b/ }).count()).toBe(1);
+  await poll(() => page.getByRole('link', { name: /Launch plan/ }).count()).toBe(0);
+  await step('search');
+
+  await page.getByRole('link', { name: /Update 30\b/ }).click();
+  await poll(() => page.getByRole('heading', { level: 1, name: 'Update 30' }).count()).toBe(1);
+  await page.getByRole('button', { name: 'Mark unread' }).click();
+  await poll(() => page.getByRole('button', { name: 'Mark read' }).count()).toBe(1);
+  await page.getByRole('button', { name: 'Flag', exact: true }).click();
+  await poll(() => page.getByRole('button', { name: 'Unflag' }).count()).toBe(1);
+  await step('message-flagged');
+  await page.getByRole('link', { name: /Back to Inbox/ }).click();
+  await poll(() => page.getByRole('link', { name: /Unread: .*Flagged: Update 30/ }).count()).toBe(1);
+  await step('inbox-flagged');
+
+  // Opened again it is read again; then filed into Projects.
+  await page.getByRole('link', { name: /Update 30\b/ }).click();
+  await poll(() => page.getByRole('button', { name: 'Mark unread' }).count()).toBe(1);
+  await page.getByLabel('Move to').selectOption('Projects');
+  await page.getByRole('button', { name: 'Move', exact: true }).click();
+  await page.waitForURL(/\/inbox\?/);
+  await poll(() => page.getByRole('link', { name: /Update 30\b/ }).count()).toBe(0);
+  await folders.getByRole('link', { name: /Projects/ }).click();
+  await poll(() => page.getByRole('link', { name: /Flagged: Update 30/ }).count()).toBe(1);
+  await step('moved');
+
+  await page.getByRole('link', { name: /Update 30\b/ }).click();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.waitForURL(/mailbox=Projects/);
+  await poll(() => page.getByRole('link', { name: /Update 30\b/ }).count()).toBe(0);
+  await folders.getByRole('link', { name: /Deleted Items/ }).click();
+  await poll(() => page.getByRole('link', { name: /Update 30\b/ }).count()).toBe(1);
+  await step('deleted');
+});
+
 test('mailboxes: add a password IMAP mailbox, read it, disconnect it', async () => {
   const { page } = tab;
   await page.getByRole('link', { name: 'Mailboxes' }).first().click();

@@ -81,6 +81,26 @@ describe('move and delete', () => {
   });
 });
 
+describe('pooled sessions see changes made elsewhere', () => {
+  it('a folder already open in a session is listed without what another session moved or deleted', async () => {
+    // Two instances of the service, one session each: as two app instances, or Outlook beside us.
+    const first = f.imap({ maxSessionsPerMailbox: 1 });
+    const second = f.imap({ maxSessionsPerMailbox: 1 });
+    const { credentialId, email } = await f.tokens.seedCredential();
+    const moving = await f.dovecot.save(email, buildEml({ subject: 'moving' }));
+    const deleting = await f.dovecot.save(email, buildEml({ subject: 'deleting' }));
+    await f.dovecot.save(email, buildEml({ subject: 'staying' }));
+    const list = async () => (await first.listMessages(credentialId, parseListMessagesParams({}))).messages.map((m) => m.subject);
+    expect(await list()).toEqual(['staying', 'deleting', 'moving']);
+
+    await second.moveMessage(credentialId, { mailbox: 'INBOX', uid: moving, to: 'Archive' });
+    await second.deleteMessage(credentialId, { mailbox: 'INBOX', uid: deleting });
+    await f.dovecot.save(email, buildEml({ subject: 'arrived' }));
+    expect(await list()).toEqual(['arrived', 'staying']);
+    expect(await codeOf(first.getMessage(credentialId, { mailbox: 'INBOX', uid: moving }))).toBe('not_found');
+  });
+});
+
 describe('search', () => {
   it('matches subject, sender and body text, newest first, paged with the cursor', async () => {
     const { credentialId, email } = await f.tokens.seedCredential();

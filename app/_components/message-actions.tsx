@@ -34,7 +34,7 @@ async function call(url: string, method: 'PATCH' | 'POST' | 'DELETE', body?: unk
 export function MessageActions({ messageApi, mailbox, flags, folders, listHref, inTrash }: Props) {
   const router = useRouter();
   const [state, setState] = useState<{ busy: boolean; error?: string }>({ busy: false });
-  const [target, setTarget] = useState(folders[0]?.path ?? '');
+  const [target, setTarget] = useState('');
   const url = (suffix = '') => `${messageApi}${suffix}?mailbox=${encodeURIComponent(mailbox)}`;
   const seen = flags.includes('\\Seen');
   const flagged = flags.includes('\\Flagged');
@@ -76,6 +76,9 @@ export function MessageActions({ messageApi, mailbox, flags, folders, listHref, 
             <label className="inline">
               Move to
               <select value={target} onChange={(event) => setTarget(event.target.value)}>
+                <option value="" disabled>
+                  Choose a folder
+                </option>
                 {folders.map((f) => (
                   <option key={f.path} value={f.path}>
                     {f.label}
@@ -83,7 +86,7 @@ export function MessageActions({ messageApi, mailbox, flags, folders, listHref, 
                 ))}
               </select>
             </label>
-            <button type="submit" className="button" disabled={state.busy}>
+            <button type="submit" className="button" disabled={state.busy || target === ''}>
               Move
             </button>
           </form>

@@ -36,7 +36,11 @@ function Message({ message, accountId, mailbox, folders, back }: { message: Mess
     <>
       <header className="message-header">
         <h1>{message.subject || '(no subject)'}</h1>
-        {message.flags.includes('\\Flagged') ? <p className="badge neutral">Flagged</p> : null}
+        {message.flags.includes('\\Flagged') ? (
+          <p>
+            <span className="badge neutral">Flagged</span>
+          </p>
+        ) : null}
         <dl>
           <dt>From</dt>
           <dd>{formatAddress(message.from)}</dd>

@@ -1,7 +1,7 @@
 // What a person does to one message: flag it, move it, delete it. Each runs in the mailbox opened
 // for writing (SELECT) on a pooled session, and checks the message exists first, so an unknown UID
 // is a 404 rather than a silent no-op (UID STORE/MOVE on a missing UID succeed with no effect).
-import type { ImapFlow } from 'imapflow';
+import type { ImapFlow, ListResponse } from 'imapflow';
 import { AppError, invalidRequest } from '../errors';
 import { messageFlags } from './flags';
 import { withMailbox } from './mailbox-lock';
@@ -43,9 +43,13 @@ export async function setMessageFlags(client: ImapFlow, options: { mailbox: stri
 
 /** UID MOVE (COPY + EXPUNGE where the server lacks MOVE) to `to`; the new UID when the server says. */
 export async function moveMessage(client: ImapFlow, options: { mailbox: string; uid: number; to: string }): Promise<MoveResult> {
+  if (sameFolder(options.to, options.mailbox)) throw invalidRequest('to: the message is already in that folder');
+  await requireFolder(await client.list(), options.to);
+  return move(client, options);
+}
+
+async function move(client: ImapFlow, options: { mailbox: string; uid: number; to: string }): Promise<MoveResult> {
   const { uid, to } = options;
-  if (to === options.mailbox) throw invalidRequest('to: the message is already in that folder');
-  await requireFolder(client, to);
   return withMailbox(
     client,
     options.mailbox,
@@ -68,8 +72,8 @@ export async function deleteMessage(client: ImapFlow, options: { mailbox: string
   const folders = await client.list();
   const trash = folders.find((f) => f.specialUse === TRASH)?.path;
   if (trash === undefined) throw invalidRequest('This account has no Trash folder; move the message to another folder instead');
-  if (trash !== options.mailbox) {
-    await moveMessage(client, { ...options, to: trash });
+  if (!sameFolder(trash, options.mailbox)) {
+    await move(client, { ...options, to: trash });
     return { expunged: false };
   }
   return withMailbox(
@@ -84,9 +88,13 @@ export async function deleteMessage(client: ImapFlow, options: { mailbox: string
   );
 }
 
+/** INBOX is case-insensitive in IMAP (RFC 3501 §5.1); every other name is as the server lists it. */
+function sameFolder(a: string, b: string): boolean {
+  return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
+}
+
 /** By the server's own folder list: servers word a missing folder in STATUS differently. */
-async function requireFolder(client: ImapFlow, path: string): Promise<void> {
-  const folders = await client.list();
-  const folder = folders.find((f) => f.path === path);
+async function requireFolder(folders: ListResponse[], path: string): Promise<void> {
+  const folder = folders.find((f) => sameFolder(f.path, path));
   if (!folder || folder.flags.has('\\Noselect') || folder.flags.has('\\NonExistent')) throw new AppError('not_found', 'No such folder to move to');
 }

@@ -63,6 +63,7 @@ describe('move and delete', () => {
     expect(await codeOf(imap.moveMessage(credentialId, { mailbox: 'INBOX', uid, to: 'Nowhere' }))).toBe('not_found');
     expect(await codeOf(imap.moveMessage(credentialId, { mailbox: 'INBOX', uid: uid + 1, to: 'Archive' }))).toBe('not_found');
     expect(await codeOf(imap.moveMessage(credentialId, { mailbox: 'INBOX', uid, to: 'INBOX' }))).toBe('invalid_request');
+    expect(await codeOf(imap.moveMessage(credentialId, { mailbox: 'INBOX', uid, to: 'inbox' }))).toBe('invalid_request');
     expect(await subjects(credentialId)).toEqual(['stays']);
   });
 

@@ -122,6 +122,8 @@ describe('getMessage', () => {
       ],
       cc: [{ name: 'Cy', address: 'cy@example.com' }],
       date: '2024-03-04T05:06:07.000Z',
+      // Unread, and still unread after being read through the API.
+      flags: [],
       text: 'Plain body',
       html: '<p>Hello <b>there</b></p>',
       attachments: [{ id: '2', filename: 'report.pdf', contentType: 'application/pdf', size: 1234 }],

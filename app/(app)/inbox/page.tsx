@@ -24,7 +24,8 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
   if (!account) notFound();
   const mailbox = one(query.mailbox) ?? 'INBOX';
   const cursor = one(query.cursor);
-  const q = one(query.q);
+  // Blank search text is no search (the API would refuse it).
+  const q = one(query.q)?.trim() || undefined;
   const here = withQuery('/inbox', { account: account.id, mailbox, q, cursor });
 
   const [folders, page] = await Promise.all([

@@ -104,6 +104,27 @@ export interface TokenService {
   ensureFreshToken(credentialId: string, resource: TokenResource, options?: EnsureFreshTokenOptions): Promise<FreshToken>;
   /** Drop cached access tokens (disconnect, reconnect). */
   forgetAccessTokens(credentialId: string): Promise<void>;
+  /**
+   * Shutdown, step 1: no new refresh starts in this process (callers that would need one get a
+   * 503 with Retry-After); tokens already stored are still served.
+   */
+  beginShutdown(): void;
+  /** Shutdown, step 2: resolves true once no refresh holds a lease, false after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<boolean>;
+  /**
+   * Shutdown, step 3: releases (owner-checked) every refresh lease this process still holds, so
+   * other instances need not wait out the lease. Returns how many were released.
+   */
+  releaseHeldLeases(): Promise<number>;
+}
+
+/** Raised instead of starting a refresh once the process is shutting down. */
+export class ShuttingDownError extends AppError {
+  static override readonly brand: string = 'mailbridge.ShuttingDownError';
+  constructor() {
+    super('upstream_unavailable', 'The server is restarting; try again shortly', { retryAfter: 5 });
+    this.name = 'ShuttingDownError';
+  }
 }
 
 export function createTokenService(deps: TokenServiceDeps): TokenService {
@@ -136,6 +157,19 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   // Reported once (per code, per tenant) until a refresh shows it fixed.
   const reportedAppFailures = new Set<string>();
   const reportedTenantFailures = new Map<string, Set<string>>();
+  // Shutdown: leases held by refreshes of this process (owner → credential), and who waits for
+  // them to be handed back.
+  let closing = false;
+  const heldLeases = new Map<string, string>();
+  let drained: Array<() => void> = [];
+  function leaseReturned(owner: string): void {
+    heldLeases.delete(owner);
+    if (heldLeases.size === 0) {
+      const waiting = drained;
+      drained = [];
+      for (const wake of waiting) wake();
+    }
+  }
 
   async function ensureFreshToken(
     credentialId: string,
@@ -176,17 +210,30 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
 
       const leaseFree = state.leaseUntil === null || state.leaseUntil < clock();
       if (leaseFree) {
+        if (closing) throw new ShuttingDownError();
         // A fresh owner per acquisition: a late release can never free someone else's lease.
         const owner = `${ownerPrefix}:${randomUUID()}`;
-        if (await store.acquireLease(credentialId, owner, leaseMs)) {
+        heldLeases.set(owner, credentialId);
+        let acquired: boolean;
+        try {
+          acquired = await store.acquireLease(credentialId, owner, leaseMs);
+        } catch (error) {
+          leaseReturned(owner);
+          throw error;
+        }
+        if (!acquired) leaseReturned(owner);
+        if (acquired) {
           try {
             const result = await refreshHoldingLease(credentialId, resource, want, owner);
             if (result !== RETRY) return result;
             continue;
           } finally {
-            await store.releaseLease(credentialId, owner).catch((error: unknown) => {
-              log.warn({ credentialId, err: errorName(error) }, 'refresh lease release failed; it will expire');
-            });
+            await store
+              .releaseLease(credentialId, owner)
+              .catch((error: unknown) => {
+                log.warn({ credentialId, err: errorName(error) }, 'refresh lease release failed; it will expire');
+              })
+              .finally(() => leaseReturned(owner));
           }
         }
       } else if (!want.strict && usable(state, want)) {
@@ -462,9 +509,45 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     throw new RefreshFailedError(c, c.retryAfterSeconds, paused);
   }
 
+  function drain(timeoutMs: number): Promise<boolean> {
+    if (heldLeases.size === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        drained = drained.filter((wake) => wake !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      drained.push(done);
+    });
+  }
+
+  async function releaseHeldLeases(): Promise<number> {
+    let released = 0;
+    await Promise.all(
+      [...heldLeases].map(async ([owner, credentialId]) => {
+        try {
+          await store.releaseLease(credentialId, owner);
+          released += 1;
+          log.info({ credentialId }, 'refresh lease released at shutdown');
+        } catch (error) {
+          log.warn({ credentialId, err: errorName(error) }, 'refresh lease release failed at shutdown; it will expire');
+        }
+      }),
+    );
+    return released;
+  }
+
   return {
     ensureFreshToken,
     forgetAccessTokens: (credentialId) => cached.deleteAll(credentialId),
+    beginShutdown: () => {
+      closing = true;
+    },
+    drain,
+    releaseHeldLeases,
   };
 }
 

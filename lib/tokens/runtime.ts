@@ -42,6 +42,12 @@ export function getTokenService(): Promise<TokenService> {
   return globalForTokens.__mailbridgeTokens;
 }
 
+/** The process's token service if one was created (shutdown must not create one). */
+export async function existingTokenService(): Promise<TokenService | undefined> {
+  const pending = globalForTokens.__mailbridgeTokens;
+  return pending ? pending.catch(() => undefined) : undefined;
+}
+
 export async function ensureFreshToken(
   credentialId: string,
   resource: TokenResource,

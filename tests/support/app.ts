@@ -60,6 +60,11 @@ export interface TestApp {
    * the app gave a client of this app: must always be empty.
    */
   secretsInResponses(): string[];
+  /**
+   * Sends SIGTERM to one instance, as a platform stopping it does, and waits (up to `waitMs`) for
+   * it to exit on its own: how long it took and how it ended.
+   */
+  terminate(instance?: number, waitMs?: number): Promise<{ ms: number; code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -122,6 +127,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<TestApp> 
       // Into the suite log too: the end-of-suite scan then covers whatever Next.js prints.
       if (process.env.LOG_FILE) appendFileSync(process.env.LOG_FILE, text);
     };
+    const children: ChildProcess[] = [];
     await Promise.all(
       ports.map(async (port, i) => {
         const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
@@ -129,6 +135,7 @@ export async function startApp(options: StartAppOptions = {}): Promise<TestApp> 
           env: { ...env, PORT: String(port) } as unknown as NodeJS.ProcessEnv,
           stdio: ['ignore', 'pipe', 'pipe'],
         });
+        children[i] = child;
         cleanups.push(() => stopChild(child));
         child.stdout?.on('data', capture);
         child.stderr?.on('data', capture);
@@ -171,6 +178,18 @@ export async function startApp(options: StartAppOptions = {}): Promise<TestApp> 
         const secrets = readFileSync(ledger, 'utf8').split('\n').filter((s) => s.length >= 16);
         const answers = clients.flatMap((c) => c.transcript).join('\n');
         return secrets.filter((s) => answers.includes(s)).map((s) => `${s.slice(0, 4)}… (${s.length} chars)`);
+      },
+      async terminate(instance = 0, waitMs = 20_000) {
+        const child = children[instance]!;
+        const started = Date.now();
+        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+          child.once('exit', (code, signal) => resolve({ code, signal })),
+        );
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), waitMs);
+        const end = await exited;
+        clearTimeout(timer);
+        return { ms: Date.now() - started, ...end };
       },
       stop: cleanup,
     };

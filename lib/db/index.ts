@@ -4,7 +4,7 @@ export { isUniqueViolation } from './errors';
 export { migrate, MigrationError, type MigrateResult, type MigrationTarget } from './migrate';
 
 export type { PrismaClient } from './generated/client';
-export { Prisma, AuthType, CredentialStatus, SyncStatus } from './generated/client';
+export { Prisma, AuthType, CredentialStatus, SyncStatus, WebhookEventStatus } from './generated/client';
 export type {
   User,
   Account,
@@ -15,6 +15,7 @@ export type {
   KnowledgeBase,
   OneDriveLink,
   KnowledgeFile,
+  WebhookEvent,
 } from './generated/client';
 
 import type { Prisma } from './generated/client';

@@ -47,6 +47,14 @@ const schema = z.object({
   CRON_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
   /** Cron: stop starting work after this long (further capped by the route's maxDuration). */
   CRON_BUDGET_SECONDS: z.coerce.number().int().min(1).default(40),
+  /** Operator events (lib/webhooks) are POSTed here, signed with WEBHOOK_SECRET; unset: none are written. */
+  WEBHOOK_URL: optionalUrl,
+  /** HMAC-SHA256 key of the Mailbridge-Signature header (at least 16 characters). */
+  WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16).optional()),
+  /** Delivery attempts of one event before it is marked dead (kept for operators). */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
+  /** Each delivery attempt is abandoned after this long. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** Development sandbox: no Microsoft settings → the project's emulator stands in. */
   SANDBOX: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -60,6 +68,10 @@ export type Env = z.infer<typeof schema>;
 const checked = schema.superRefine((env, ctx) => {
   if (env.SANDBOX && env.NODE_ENV === 'production') {
     ctx.addIssue({ code: 'custom', path: ['SANDBOX'], message: 'SANDBOX must not be enabled in production' });
+  }
+  // Unsigned events would be forgeable, and a secret without a URL is a typo: both or neither.
+  if ((env.WEBHOOK_URL === undefined) !== (env.WEBHOOK_SECRET === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [env.WEBHOOK_URL === undefined ? 'WEBHOOK_URL' : 'WEBHOOK_SECRET'], message: 'WEBHOOK_URL and WEBHOOK_SECRET go together' });
   }
 });
 

@@ -25,4 +25,14 @@ describe('configuration', () => {
     expect(() => parseEnv({ NODE_ENV: 'production', SANDBOX: 'true' })).toThrow(/SANDBOX/);
     expect(parseEnv({ NODE_ENV: 'development', SANDBOX: 'true' }).SANDBOX).toBe(true);
   });
+
+  it('takes webhooks only with both a URL and a secret, never echoing the secret', () => {
+    expect(parseEnv({}).WEBHOOK_URL).toBeUndefined();
+    const env = parseEnv({ WEBHOOK_URL: 'https://ops.example.com/hooks', WEBHOOK_SECRET: 'whsec-0123456789abcdef' });
+    expect(env).toMatchObject({ WEBHOOK_URL: 'https://ops.example.com/hooks', WEBHOOK_MAX_ATTEMPTS: 12, WEBHOOK_TIMEOUT_MS: 10_000 });
+    expect(() => parseEnv({ WEBHOOK_URL: 'https://ops.example.com/hooks' })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => parseEnv({ WEBHOOK_SECRET: 'whsec-0123456789abcdef' })).toThrow(/WEBHOOK_URL/);
+    expect(() => parseEnv({ WEBHOOK_URL: 'https://ops.example.com/hooks', WEBHOOK_SECRET: 'short-hunter2' })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => parseEnv({ WEBHOOK_URL: 'https://ops.example.com/hooks', WEBHOOK_SECRET: 'short-hunter2' })).not.toThrow(/hunter2/);
+  });
 });

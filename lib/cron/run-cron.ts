@@ -7,6 +7,10 @@ import type { Logger } from 'pino';
 import type { Cache } from '../cache/types';
 import type { PrismaClient } from '../db';
 import type { TokenService } from '../tokens';
+import { onShutdown } from '../shutdown/hooks';
+import { deliverWebhooks, type DeliveryResult, type EventOutbox } from '../webhooks';
+import { recordNearExpiryEvents } from './record-near-expiry-events';
+import { releaseAllClaims } from './release-all-claims';
 import { findNearExpiry, type NearExpiry } from './find-near-expiry';
 import { refreshDueCredentials } from './refresh-due-credentials';
 import { syncDueLinks, type SyncLink, type SyncDueLinksResult } from './sync-due-links';
@@ -35,6 +39,10 @@ export interface RunCronOptions {
   nearExpiryDays: number;
   /** Credentials per claim (default: twice the concurrency, at most 100). */
   batchSize?: number;
+  /** Where operator events are written (`mailbox.near_expiry`); absent: webhooks are off. */
+  outbox?: EventOutbox;
+  /** Delivers the outbox's due events after the run's work; absent: webhooks are off. */
+  webhooks?: { url: string; secret: string; maxAttempts: number; timeoutMs: number; fetch?: typeof fetch; random?: () => number };
 }
 
 const CREDENTIAL_LEASE_MS = 2 * 60_000;
@@ -49,6 +57,32 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
   const drainDeadline = deadline + (options.drainMs ?? Math.min(10_000, options.budgetMs / 4));
   const stop: StopSignal = { reason: null, reported: new Set(), pausedTenants: new Set() };
   log.info({ budgetMs: options.budgetMs, concurrency: options.concurrency }, 'cron run started');
+  // SIGTERM mid-run: start nothing new and hand back every claim at once, rather than leaving
+  // them for their lease time (items in flight finish or fail their owner-checked writes).
+  const unregister = onShutdown('cron_claims', async () => {
+    stop.reason ??= 'shutdown';
+    const released = await releaseAllClaims({ db: options.db, owner });
+    log.info({ ...released, outcome: 'handed_back' }, 'cron claims released at shutdown');
+  });
+  try {
+    return await runClaimedWork(options, { clock, log, started, owner, deadline, drainDeadline, stop });
+  } finally {
+    unregister();
+  }
+}
+
+interface RunState {
+  clock: () => number;
+  log: Logger;
+  started: number;
+  owner: string;
+  deadline: number;
+  drainDeadline: number;
+  stop: StopSignal;
+}
+
+async function runClaimedWork(options: RunCronOptions, run: RunState): Promise<CronSummary> {
+  const { clock, log, started, owner, deadline, drainDeadline, stop } = run;
 
   const refreshing = refreshDueCredentials({
     db: options.db,
@@ -92,22 +126,59 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
   const syncs = synced.value;
 
   const nearExpiry = await reportNearExpiry(options, clock(), log);
+  const webhooks = await sendWebhooks(options, run);
   const summary: CronSummary = {
     refreshed: refresh.refreshed,
     failed: refresh.failed,
     needsReauth: refresh.needsReauth,
     syncs: { run: syncs.run, failed: syncs.failed, more: syncs.partial },
     durationMs: clock() - started,
-    more: refresh.more || syncs.more,
+    more: refresh.more || syncs.more || webhooks.more,
     stoppedBy: stop.reason,
     abandoned: refresh.abandoned + syncs.abandoned,
     nearExpiry,
+    webhooks: { delivered: webhooks.delivered, failed: webhooks.failed, dead: webhooks.dead },
   };
   log.info({ ...summary, nearExpiry: nearExpiry.count }, 'cron run finished');
   return summary;
 }
 
+/**
+ * Sends the outbox's due events (those this run just wrote among them) after the run's work,
+ * until the drain deadline, and at least a short slice even when the work used the whole budget,
+ * so a refresh backlog cannot starve the operator's alerts.
+ */
+async function sendWebhooks(options: RunCronOptions, run: RunState): Promise<DeliveryResult> {
+  const none: DeliveryResult = { delivered: 0, failed: 0, dead: 0, more: false };
+  if (!options.webhooks || run.stop.reason === 'shutdown') return none;
+  const { fetch: fetchImpl, random, ...config } = options.webhooks;
+  try {
+    return await deliverWebhooks({
+      db: options.db,
+      ...config,
+      logger: run.log,
+      owner: run.owner,
+      clock: run.clock,
+      deadline: Math.max(run.drainDeadline, run.clock() + Math.min(5_000, options.budgetMs / 8)),
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+      ...(random ? { random } : {}),
+    });
+  } catch (error) {
+    // Events stay in the outbox (claims expire): the next run sends them.
+    run.log.warn({ err: error instanceof Error ? error.name : 'unknown' }, 'webhook delivery failed');
+    return { ...none, more: true };
+  }
+}
+
 async function reportNearExpiry(options: RunCronOptions, now: number, log: Logger): Promise<NearExpiry> {
+  if (options.outbox) {
+    try {
+      const added = await recordNearExpiryEvents({ db: options.db, now, days: options.nearExpiryDays });
+      if (added > 0) log.info({ added }, 'near-expiry webhook events recorded');
+    } catch (error) {
+      log.warn({ err: error instanceof Error ? error.name : 'unknown' }, 'near-expiry events could not be recorded');
+    }
+  }
   try {
     const found = await findNearExpiry({ db: options.db, now, days: options.nearExpiryDays });
     if (found.count > 0) {

@@ -3,7 +3,8 @@ import type { NearExpiry } from './find-near-expiry';
 
 /** Set once by whichever item first finds the app registration broken; every phase checks it. */
 export interface StopSignal {
-  reason: 'app_failure' | null;
+  /** `shutdown`: the process got SIGTERM; nothing new starts and its claims are handed back. */
+  reason: 'app_failure' | 'shutdown' | null;
   code?: string;
   /** Tenants and credentials already reported as paused in this run (`tenant:<id>`, `credential:<id>`). */
   reported: Set<string>;
@@ -21,8 +22,10 @@ export interface CronSummary {
   /** Due work was left: the budget ran out, or the run stopped. */
   more: boolean;
   /** Why the run stopped early, when it did. */
-  stoppedBy: 'app_failure' | null;
+  stoppedBy: 'app_failure' | 'shutdown' | null;
   /** Items still running when the run returned; their leases expire. */
   abandoned: number;
   nearExpiry: NearExpiry;
+  /** Operator webhooks sent this run: delivered, failed attempts, and events given up on (dead). */
+  webhooks: { delivered: number; failed: number; dead: number };
 }

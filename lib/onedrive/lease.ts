@@ -3,6 +3,7 @@
 // writes sync state, and releases it with an owner check. A crashed worker's lease simply expires.
 import type { DbTransaction, OneDriveLink, PrismaClient } from '../db';
 import { LeaseLostError } from './errors';
+import type { EventOutbox, WebhookEventInput } from '../webhooks';
 
 export type ClaimResult =
   | { kind: 'claimed'; link: OneDriveLink }
@@ -70,12 +71,31 @@ export class Lease {
     if (this.clock() - this.renewedAt >= this.leaseMs / 3) await this.check(this.db);
   }
 
-  /** Ends the run: writes the outcome and frees the link, only if the lease is still ours. */
-  async release(data: Parameters<PrismaClient['oneDriveLink']['updateMany']>[0]['data']): Promise<boolean> {
-    const { count } = await this.db.oneDriveLink.updateMany({
-      where: { id: this.linkId, leaseOwner: this.owner },
-      data: { ...data, leaseOwner: null, leaseUntil: null },
-    });
-    return count === 1;
+  /**
+   * Ends the run: writes the outcome and frees the link, only if the lease is still ours. An
+   * operator event, when given, is written in the same transaction (and only if it was ours).
+   */
+  async release(
+    data: Parameters<PrismaClient['oneDriveLink']['updateMany']>[0]['data'],
+    event?: { outbox: EventOutbox; event: WebhookEventInput },
+  ): Promise<boolean> {
+    const write = async (tx: DbTransaction | PrismaClient) => {
+      const { count } = await tx.oneDriveLink.updateMany({
+        where: { id: this.linkId, leaseOwner: this.owner },
+        data: { ...data, leaseOwner: null, leaseUntil: null },
+      });
+      if (count === 1 && event) await event.outbox.record(tx, event.event);
+      return count === 1;
+    };
+    return event ? this.db.$transaction(write) : write(this.db);
+  }
+
+  /**
+   * Shutdown: frees the link for another instance at once, due again now. The checkpoint
+   * (nextLink, pending items) stays as the last committed page left it; this run's later writes
+   * fail their lease check, so the next run resumes exactly there.
+   */
+  async handBack(): Promise<boolean> {
+    return this.release({ status: 'idle', nextSyncAt: new Date(this.clock()) });
   }
 }

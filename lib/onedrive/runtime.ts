@@ -5,6 +5,7 @@ import { getCache } from '../cache';
 import { getDb } from '../db';
 import { childLogger } from '../log';
 import { getTokenService } from '../tokens';
+import { getOutbox } from '../webhooks/runtime';
 import { syncOneDriveLink } from './sync-link';
 
 const log = childLogger('onedrive');
@@ -16,6 +17,7 @@ export async function syncLinkNow(options: { linkId: string; budgetMs?: number }
     const link = await db.oneDriveLink.findUnique({ where: { id: options.linkId }, select: { credentialId: true } });
     if (!link) return;
     const tokens = await getTokenService();
+    const outbox = getOutbox();
     const result = await syncOneDriveLink({
       db,
       linkId: options.linkId,
@@ -23,6 +25,7 @@ export async function syncLinkNow(options: { linkId: string; budgetMs?: number }
       cache: getCache(),
       logger: log,
       deadline: Date.now() + (options.budgetMs ?? DEFAULT_BUDGET_MS),
+      ...(outbox ? { outbox } : {}),
     });
     log.info({ linkId: options.linkId, outcome: result.outcome, more: result.more }, 'on-demand sync finished');
   } catch (error) {

@@ -26,6 +26,8 @@ import { failureBackoffMs, judgeFailure, type SyncOutcome } from './outcome';
 import { unseenAfterResync } from './resync';
 import { applyPlan, loadDescendants, loadItems, removeItems, staleAfterResync } from './sync-store';
 import type { GetGraphToken, GraphDriveItem, StoredItem } from './types';
+import { onShutdown } from '../shutdown/hooks';
+import { syncFailedEvent, type EventOutbox } from '../webhooks';
 
 export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024;
 
@@ -48,6 +50,8 @@ export interface SyncOneDriveLinkOptions {
   fetch?: typeof fetch;
   leaseMs?: number;
   downloadConcurrency?: number;
+  /** Operator events: `onedrive.sync_failed` when a healthy link fails or needs re-authorization. */
+  outbox?: EventOutbox;
 }
 
 export interface SyncResult {
@@ -298,6 +302,10 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
     logger,
   });
   const lease = new Lease(db, link.id, owner, leaseMs, clock);
+  // At SIGTERM the lease is handed back instead of being left for its full time.
+  const unregister = onShutdown('onedrive_lease', async () => {
+    if (await lease.handBack()) logger.info({ outcome: 'handed_back' }, 'onedrive sync lease released at shutdown');
+  });
   const run = new SyncRun(db, link, graph, lease, {
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     deadline: options.deadline,
@@ -307,6 +315,14 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
   });
 
   const result = run.result;
+  // Reported once per change of state: a link that was healthy starts failing, or needs reauth.
+  const failedEvent = (outcome: 'error' | 'needs_reauth', code: string) =>
+    options.outbox && (outcome === 'needs_reauth' || link.failureCount === 0)
+      ? {
+          outbox: options.outbox,
+          event: syncFailedEvent({ linkId: link.id, knowledgeBaseId: link.knowledgeBaseId, credentialId: link.credentialId, outcome, code, runId: owner }),
+        }
+      : undefined;
   try {
     await run.execute();
     const now = clock();
@@ -329,7 +345,7 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
         result.more = true;
         await lease.release({ status: 'idle', nextSyncAt: new Date(now) });
       } else if (verdict.outcome === 'needs_reauth') {
-        await lease.release({ status: 'needs_reauth', error: verdict.message });
+        await lease.release({ status: 'needs_reauth', error: verdict.message }, failedEvent('needs_reauth', verdict.code));
       } else if (verdict.outcome === 'error') {
         const failures = link.failureCount + 1;
         await lease.release({
@@ -337,11 +353,13 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
           error: verdict.message,
           failureCount: failures,
           nextSyncAt: new Date(now + failureBackoffMs(failures, link.intervalMinutes, verdict.retryAfterMs)),
-        });
+        }, failedEvent('error', verdict.code));
       }
     } catch (releaseError) {
       logger.error({ errName: errorName(releaseError) }, 'could not record the sync outcome');
     }
+  } finally {
+    unregister();
   }
   run.countsFromClients();
   logger.info(

@@ -6,6 +6,7 @@ import { closeDb } from '../db';
 import { shutdownImap } from '../imap/runtime';
 import { childLogger } from '../log';
 import { existingTokenService } from '../tokens';
+import { runShutdownHooks } from './hooks';
 import { installShutdown, runShutdown, type ShutdownStep } from './sequence';
 
 /** The process exits within this long after SIGTERM/SIGINT. */
@@ -22,6 +23,17 @@ export function shutdownSteps(): ShutdownStep[] {
       name: 'stop_new_refreshes',
       run: async () => (await existingTokenService())?.beginShutdown(),
       timeoutMs: 1_000,
+    },
+    {
+      // Cron runs start nothing new and hand back their credential and link claims; OneDrive
+      // syncs hand back their lease (checkpoint kept, due again at once). Their later writes fail
+      // the owner check, so nothing half-done is committed, and another instance resumes at once.
+      name: 'release_work_claims',
+      run: async () => {
+        const { ran, failed } = await runShutdownHooks();
+        log.info({ released: ran, ...(Object.keys(failed).length > 0 ? { failed } : {}) }, 'work claims released');
+      },
+      timeoutMs: 2_000,
     },
     {
       name: 'drain_refreshes',

@@ -2,6 +2,7 @@
 import type { TokenDb } from './db-types';
 import { accessTokenAad, cacheAad, refreshTokenAad, type SecretBox } from '../crypto';
 import type { FreshToken, TokenResource } from './types';
+import { needsReauthEvent, type EventOutbox } from '../webhooks';
 
 export interface CredentialTokenState {
   credentialId: string;
@@ -24,6 +25,8 @@ export class CredentialTokenStore {
   constructor(
     private readonly db: TokenDb,
     private readonly secrets: SecretBox,
+    /** Operator events (webhooks) go out with the changes that cause them; absent: none. */
+    private readonly outbox?: EventOutbox,
   ) {}
 
   async read(credentialId: string, resource: TokenResource): Promise<CredentialTokenState> {
@@ -154,16 +157,24 @@ export class CredentialTokenStore {
     });
   }
 
-  /** Marks the grant gone, unless a reconnect wrote a newer refresh token meanwhile. */
+  /**
+   * Marks the grant gone, unless a reconnect wrote a newer refresh token meanwhile. The
+   * `mailbox.needs_reauth` event is written in the same transaction, once per token version.
+   */
   async markNeedsReauth(input: { state: CredentialTokenState; code: string }): Promise<void> {
     const id = input.state.credentialId;
-    await this.db.$transaction([
-      this.db.mailCredential.updateMany({
-        where: { id, tokenVersion: input.state.tokenVersion },
+    const version = input.state.tokenVersion;
+    await this.db.$transaction(async (tx) => {
+      const { count } = await tx.mailCredential.updateMany({
+        where: { id, tokenVersion: version },
         data: { status: 'needs_reauth', lastError: input.code, failureCount: { increment: 1 }, nextRetryAt: null },
-      }),
-      this.db.accessToken.deleteMany({ where: { credentialId: id, tokenVersion: { lte: input.state.tokenVersion } } }),
-    ]);
+      });
+      await tx.accessToken.deleteMany({ where: { credentialId: id, tokenVersion: { lte: version } } });
+      if (count === 1 && this.outbox) {
+        const row = await tx.mailCredential.findUnique({ where: { id }, select: { email: true } });
+        await this.outbox.record(tx, needsReauthEvent({ credentialId: id, email: row?.email ?? null, tokenVersion: version, code: input.code }));
+      }
+    });
   }
 
   async recordAccess(credentialId: string, at: number): Promise<void> {

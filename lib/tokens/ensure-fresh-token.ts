@@ -20,6 +20,7 @@ import { CredentialTokenStore, type CredentialTokenState } from './credential-to
 import type { EnsureFreshTokenOptions, FreshToken, TokenResource } from './types';
 import type { SecretBox } from '../crypto';
 import type { TokenDb } from './db-types';
+import { appMisconfiguredEvent, type EventOutbox } from '../webhooks';
 
 export interface TokenServiceDeps {
   db: TokenDb;
@@ -37,6 +38,8 @@ export interface TokenServiceDeps {
   waitTimeoutMs?: number;
   /** How often (at most) a credential's use is stamped in the database, per process. */
   usageStampIntervalMs?: number;
+  /** Operator events (webhooks): written with the changes that cause them; absent: none. */
+  outbox?: EventOutbox;
   /** Attempts and total time for transient failures within one call. */
   retry?: { attempts: number; baseMs: number; maxMs: number; budgetMs: number };
 }
@@ -137,7 +140,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const waitTimeoutMs = deps.waitTimeoutMs ?? leaseMs + 5_000;
   const retry = deps.retry ?? { attempts: 3, baseMs: 250, maxMs: 4_000, budgetMs: 8_000 };
   const log = deps.logger;
-  const store = new CredentialTokenStore(deps.db, deps.secrets);
+  const store = new CredentialTokenStore(deps.db, deps.secrets, deps.outbox);
   const cached = new AccessTokenCache(deps.cache, deps.secrets, log, clock);
   const flights = new SingleFlight<FreshToken>();
   const usage = new UsageStamps({
@@ -317,7 +320,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
           return probeGrant(state, want, resource, c, { refreshToken, started, attempts: attempt + 1 });
         }
         if (c.kind === 'reauth') return failReauth(state, resource, c);
-        if (c.kind === 'app') return failApp(state, want, resource, c);
+        if (c.kind === 'app') return await failApp(state, want, resource, c);
         if (c.kind === 'tenant') return failTenant(state, want, resource, c, attempt + 1);
         if (c.kind === 'credential') return failTransient(state, want, resource, c, attempt + 1);
         attempt += 1;
@@ -400,7 +403,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     throw new RefreshFailedError(c);
   }
 
-  function failApp(state: CredentialTokenState, want: Want, resource: TokenResource, c: Classification): FreshToken {
+  async function failApp(state: CredentialTokenState, want: Want, resource: TokenResource, c: Classification): Promise<FreshToken> {
     appPause = { until: clock() + APP_FAILURE_PAUSE_MS, code: c.code };
     if (!reportedAppFailures.has(c.code)) {
       reportedAppFailures.add(c.code);
@@ -408,6 +411,14 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         { credentialId: state.credentialId, resource, outcome: 'app_misconfigured', code: c.code, alert: 'operator', scope: 'all' },
         'Microsoft rejected the app registration itself (client id/secret); all refreshes paused',
       );
+      // The alert itself is the change: its event is keyed by code and day, so every process
+      // meeting the same failure adds it once between them.
+      if (deps.outbox) {
+        await deps.outbox.record(deps.db, appMisconfiguredEvent({ code: c.code, now: clock() })).catch((error: unknown) => {
+          reportedAppFailures.delete(c.code);
+          log.warn({ code: c.code, err: errorName(error) }, 'could not record the app.misconfigured event; retried at the next failure');
+        });
+      }
     }
     return usableOrThrow(state, want, c, { scope: 'all' });
   }
@@ -454,7 +465,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       if (!(error instanceof TokenRequestError)) throw error;
       const c = error.classification;
       if (c.kind === 'reauth') return failReauth(state, resource, { kind: 'reauth', code: c.code });
-      if (c.kind === 'app') return failApp(state, want, resource, c);
+      if (c.kind === 'app') return await failApp(state, want, resource, c);
       if (c.kind === 'tenant') return failTenant(state, want, resource, c, info.attempts + 1);
       // Undecided (Microsoft failing meanwhile): back off and ask again later, marking nothing.
       return failTransient(state, want, resource, c, info.attempts + 1);

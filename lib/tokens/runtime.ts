@@ -8,6 +8,7 @@ import { createIdentityClient, type IdentityClient } from '../microsoft/identity
 import { getSecretBox } from '../crypto';
 import { createTokenService, type TokenService } from './ensure-fresh-token';
 import { storeGrant, type StoreGrantInput } from './store-grant';
+import { getOutbox } from '../webhooks/runtime';
 import type { EnsureFreshTokenOptions, FreshToken, TokenResource } from './types';
 
 const log = childLogger('tokens');
@@ -35,6 +36,7 @@ export function getTokenService(): Promise<TokenService> {
       identity: getIdentityClient(),
       logger: log,
       skewSeconds: getEnv().TOKEN_REFRESH_SKEW_SECONDS,
+      ...optionalOutbox(),
     }))().catch((error: unknown) => {
     globalForTokens.__mailbridgeTokens = undefined;
     throw error;
@@ -57,7 +59,7 @@ export async function ensureFreshToken(
 }
 
 export async function storeMicrosoftGrant(
-  input: Omit<StoreGrantInput, 'db' | 'cache' | 'secrets' | 'logger' | 'skewSeconds'>,
+  input: Omit<StoreGrantInput, 'db' | 'cache' | 'secrets' | 'logger' | 'skewSeconds' | 'outbox'>,
 ): Promise<string> {
   return storeGrant({
     ...input,
@@ -66,5 +68,11 @@ export async function storeMicrosoftGrant(
     secrets: getSecretBox(),
     logger: log,
     skewSeconds: getEnv().TOKEN_REFRESH_SKEW_SECONDS,
+    ...optionalOutbox(),
   });
+}
+
+function optionalOutbox(): { outbox?: NonNullable<ReturnType<typeof getOutbox>> } {
+  const outbox = getOutbox();
+  return outbox ? { outbox } : {};
 }

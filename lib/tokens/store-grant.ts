@@ -8,6 +8,7 @@ import { AccessTokenCache } from './access-token-cache';
 import { accessTokenAad, cacheAad, refreshTokenAad, type SecretBox } from '../crypto';
 import type { FreshToken, TokenResource } from './types';
 import type { Logger } from 'pino';
+import { reconnectedEvent, type EventOutbox } from '../webhooks';
 
 export interface StoreGrantInput {
   db: TokenDb;
@@ -24,6 +25,8 @@ export interface StoreGrantInput {
   grantedScopes: readonly string[];
   accessToken?: FreshToken & { resource: TokenResource };
   now?: number;
+  /** Operator events: `mailbox.reconnected` when a credential that needed re-authorization gets a grant. */
+  outbox?: EventOutbox;
 }
 
 /** Returns the credential id. */
@@ -33,7 +36,7 @@ export async function storeGrant(input: StoreGrantInput): Promise<string> {
   const credentialId = await input.db.$transaction(async (tx) => {
     const existing = await tx.mailCredential.findUnique({
       where: { userId_email: { userId: input.userId, email } },
-      select: { id: true, grantedScopes: true, authType: true },
+      select: { id: true, grantedScopes: true, authType: true, status: true },
     });
     const id = existing?.id ?? randomUUID();
     const scopes = mergeScopes(existing?.grantedScopes ?? '', input.grantedScopes);
@@ -56,6 +59,10 @@ export async function storeGrant(input: StoreGrantInput): Promise<string> {
     const row = existing
       ? await tx.mailCredential.update({ where: { id }, data: { ...fields, tokenVersion: { increment: 1 } }, select: { tokenVersion: true } })
       : await tx.mailCredential.create({ data: { id, userId: input.userId, email, ...fields, tokenVersion: 1 }, select: { tokenVersion: true } });
+    // Written with the grant: a reconnect that commits always reports, one that fails never does.
+    if (existing && existing.status !== 'active' && input.outbox) {
+      await input.outbox.record(tx, reconnectedEvent({ credentialId: id, email, tokenVersion: row.tokenVersion, previousStatus: existing.status }));
+    }
     // Access tokens minted from the previous grant are dropped; the new one (if any) replaces them.
     await tx.accessToken.deleteMany({ where: { credentialId: id } });
     if (input.accessToken) {

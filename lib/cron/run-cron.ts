@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { Cache } from '../cache/types';
 import type { PrismaClient } from '../db';
 import type { TokenService } from '../tokens';
-import { onShutdown } from '../shutdown/hooks';
+import { isShuttingDown, onShutdown } from '../shutdown/hooks';
 import { deliverWebhooks, type DeliveryResult, type EventOutbox } from '../webhooks';
 import { recordNearExpiryEvents } from './record-near-expiry-events';
 import { releaseAllClaims } from './release-all-claims';
@@ -55,7 +55,7 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
   const owner = `cron:${process.pid}:${randomUUID()}`;
   const deadline = started + options.budgetMs;
   const drainDeadline = deadline + (options.drainMs ?? Math.min(10_000, options.budgetMs / 4));
-  const stop: StopSignal = { reason: null, reported: new Set(), pausedTenants: new Set() };
+  const stop: StopSignal = { reason: isShuttingDown() ? 'shutdown' : null, reported: new Set(), pausedTenants: new Set() };
   log.info({ budgetMs: options.budgetMs, concurrency: options.concurrency }, 'cron run started');
   // SIGTERM mid-run: start nothing new and hand back every claim at once, rather than leaving
   // them for their lease time (items in flight finish or fail their owner-checked writes).

@@ -26,7 +26,7 @@ import { failureBackoffMs, judgeFailure, type SyncOutcome } from './outcome';
 import { unseenAfterResync } from './resync';
 import { applyPlan, loadDescendants, loadItems, removeItems, staleAfterResync } from './sync-store';
 import type { GetGraphToken, GraphDriveItem, StoredItem } from './types';
-import { onShutdown } from '../shutdown/hooks';
+import { isShuttingDown, onShutdown } from '../shutdown/hooks';
 import { syncFailedEvent, type EventOutbox } from '../webhooks';
 
 export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024;
@@ -282,7 +282,8 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
   const owner = randomUUID();
   const leaseMs = options.leaseMs ?? 5 * 60_000;
 
-  const claim = await claimLink(db, { linkId, owner, now: clock(), leaseMs });
+  // A process shutting down takes no new lease: another instance runs the link.
+  const claim = isShuttingDown() ? ({ kind: 'busy' } as const) : await claimLink(db, { linkId, owner, now: clock(), leaseMs });
   if (claim.kind !== 'claimed') {
     logger.info({ outcome: claim.kind }, 'onedrive sync not started');
     return { outcome: claim.kind, more: false, pages: 0, graphRequests: 0, downloads: 0, written: 0, removed: 0, skipped: 0 };

@@ -97,3 +97,19 @@ test('the cron route delivers a signed webhook for a revoked grant, once', async
   expect(receiver.ofType('mailbox.needs_reauth')).toHaveLength(1);
   expect(app.output()).not.toContain(WEBHOOK_SECRET);
 });
+
+test('reconnecting the mailbox through Microsoft sends mailbox.reconnected with the next cron run', async () => {
+  // Instance 0 is gone: the load balancer sends everything to instance 1, the callback included.
+  const other = ada.at(app.urls[1]!);
+  const start = await other.get(`/api/mail/connect?account=${accountId}`);
+  expect(start.status).toBe(302);
+  const back = await other.get(start.headers.get('location')!);
+  const callback = new URL(back.headers.get('location')!);
+  expect((await other.get(`${app.urls[1]}${callback.pathname}${callback.search}`)).status).toBe(302);
+  expect((await app.db.mailCredential.findUniqueOrThrow({ where: { id: accountId } })).status).toBe('active');
+  const response = await other.fetch('/api/cron/refresh', { method: 'GET', headers: { authorization: `Bearer ${app.cronSecret}` } });
+  expect(response.status).toBe(200);
+  const reconnected = receiver.ofType('mailbox.reconnected');
+  expect(reconnected.map((r) => r.json.data)).toEqual([{ credentialId: accountId, email: ADA, previousStatus: 'needs_reauth' }]);
+  expect(verifyWebhookSignature(reconnected[0]!.rawBody, reconnected[0]!.headers[SIGNATURE_HEADER.toLowerCase()] as string, WEBHOOK_SECRET)).toBe(true);
+});

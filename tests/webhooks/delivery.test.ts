@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunCronOptions } from '@/lib/cron';
 import { syncOneDriveLink } from '@/lib/onedrive';
 import { storeGrant } from '@/lib/tokens';
+import { CredentialTokenStore } from '@/lib/tokens/credential-token-store';
 import { IMAP_SCOPE } from '@/lib/microsoft/scopes';
 import { createOutbox, EVENT_ID_HEADER, SIGNATURE_HEADER, verifyWebhookSignature, type EventOutbox } from '@/lib/webhooks';
 import { createCronWorld, type CronWorld } from '../cron/support';
@@ -223,6 +224,24 @@ describe('webhooks', () => {
       { linkId: link.id, knowledgeBaseId: kb.id, credentialId: owner.credentialId, outcome: 'error', code: 'folder_not_found' },
     ]);
     expect(receiver.received).toHaveLength(1);
+  });
+
+  it('a needs_reauth mark superseded by a reconnect writes neither the mark nor its event', async () => {
+    const { credentialId } = await w.seed();
+    const store = new CredentialTokenStore(db(), w.f.secrets, outbox);
+    const stale = await store.read(credentialId, 'imap');
+    // The owner reconnects meanwhile: a newer token version.
+    await db().mailCredential.update({ where: { id: credentialId }, data: { tokenVersion: { increment: 1 } } });
+    await store.markNeedsReauth({ state: stale, code: 'invalid_grant' });
+    expect(await db().mailCredential.findUniqueOrThrow({ where: { id: credentialId } })).toMatchObject({ status: 'active' });
+    expect(await db().webhookEvent.count()).toBe(0);
+    // Marked for the current version: the event comes with it, once however often it is marked.
+    const current = await store.read(credentialId, 'imap');
+    await store.markNeedsReauth({ state: current, code: 'invalid_grant' });
+    await store.markNeedsReauth({ state: current, code: 'invalid_grant' });
+    expect(await db().webhookEvent.findMany({ select: { type: true, dedupeKey: true } })).toEqual([
+      { type: 'mailbox.needs_reauth', dedupeKey: `mailbox.needs_reauth:${credentialId}:${current.tokenVersion}` },
+    ]);
   });
 
   it('webhooks off (no outbox): nothing is written', async () => {

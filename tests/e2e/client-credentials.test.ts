@@ -86,7 +86,7 @@ describe('client secret rotation with an overlap window', () => {
     await app?.stop();
   });
 
-  test('the old secret expiring costs no request and marks no mailbox; sign-in keeps working', async () => {
+  test('the old secret expiring fails no request of a person and marks no mailbox; sign-in keeps working', async () => {
     const grace = await app.signIn('grace@contoso.test');
     const accountId = await openThenExpire(app, grace);
 

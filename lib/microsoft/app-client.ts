@@ -4,7 +4,7 @@
 // refresh use this one client.
 import type { Env } from '../env';
 import { childLogger } from '../log';
-import { loadCertificateCredential, resolvePem, type ClientCredential, type ClientCredentialMemory } from './client-credentials';
+import { certificateExpiry, loadCertificateCredential, resolvePem, type ClientCredential, type ClientCredentialMemory } from './client-credentials';
 import { createIdentityClient, type IdentityClient } from './identity-client';
 
 const log = childLogger('microsoft');
@@ -45,6 +45,16 @@ export function appIdentityClient(env: Env): IdentityClient | null {
   if (existing?.key === key) return existing.client;
   const memory: ClientCredentialMemory = {};
   const credentials = clientCredentialsFromEnv(env);
+  for (const credential of credentials) {
+    if (credential.kind !== 'certificate') continue;
+    const expiry = certificateExpiry(credential.certificate.notAfter, Date.now());
+    if (expiry) {
+      log[expiry.level](
+        { outcome: 'client_certificate_expiring', credential: credential.id, daysLeft: expiry.daysLeft, notAfter: new Date(credential.certificate.notAfter).toISOString() },
+        expiry.level === 'error' ? 'MICROSOFT_CLIENT_CERTIFICATE has expired: Microsoft refuses it' : 'MICROSOFT_CLIENT_CERTIFICATE expires soon: upload a new one (docs/operations.md §4.2)',
+      );
+    }
+  }
   const client = createIdentityClient({
     authorityHost,
     tenant: env.MICROSOFT_TENANT,

@@ -158,3 +158,13 @@ export function rejectsClientCredential(c: Classification): boolean {
 export interface ClientCredentialMemory {
   preferred?: ClientCredentialId;
 }
+
+/** Days before a certificate's end date from which the operator is warned at start. */
+export const CERTIFICATE_EXPIRY_WARNING_DAYS = 30;
+
+/** Whether a certificate credential's end date calls for a warning (soon) or an error (past). */
+export function certificateExpiry(notAfter: number, now: number): { level: 'warn' | 'error'; daysLeft: number } | null {
+  const daysLeft = Math.floor((notAfter - now) / 86_400_000);
+  if (notAfter <= now) return { level: 'error', daysLeft };
+  return daysLeft < CERTIFICATE_EXPIRY_WARNING_DAYS ? { level: 'warn', daysLeft } : null;
+}

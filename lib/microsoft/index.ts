@@ -11,6 +11,7 @@ export {
   CLIENT_ASSERTION_TYPE,
   ClientCredentialConfigError,
   buildClientAssertion,
+  certificateExpiry,
   certificateThumbprints,
   clientAuthenticationParams,
   credentialOrder,

@@ -8,6 +8,7 @@ import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildClientAssertion,
+  certificateExpiry,
   certificateThumbprints,
   classifyTokenFailure,
   clientAuthenticationParams,
@@ -149,5 +150,16 @@ describe('choosing a credential', () => {
     expect(classifyTokenFailure({ status: 401, body: { error: 'invalid_client', error_codes: [7000222] } })).toEqual({ kind: 'app', code: 'AADSTS7000222' });
     expect(classifyTokenFailure({ status: 401, body: { error: 'invalid_client', error_codes: [700027] } })).toEqual({ kind: 'app', code: 'AADSTS700027' });
     expect(classifyTokenFailure({ status: 401, body: { error: 'invalid_client', error_codes: [700024] } })).toEqual({ kind: 'app', code: 'AADSTS700024' });
+  });
+});
+
+describe('a certificate nearing its end date', () => {
+  const day = 86_400_000;
+  it('warns within 30 days, errs once expired, and says nothing before', () => {
+    const now = Date.parse('2026-12-03T00:00:00Z');
+    expect(certificateExpiry(now + 90 * day, now)).toBeNull();
+    expect(certificateExpiry(now + 30 * day, now)).toBeNull();
+    expect(certificateExpiry(now + 29 * day + 1, now)).toEqual({ level: 'warn', daysLeft: 29 });
+    expect(certificateExpiry(now - 1, now)).toEqual({ level: 'error', daysLeft: -1 });
   });
 });

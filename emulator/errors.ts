@@ -17,6 +17,8 @@ export interface AadContext {
   email?: string;
   issuedAt?: Date;
   validFrom?: Date;
+  /** Why a client assertion was refused (the part Microsoft puts after its fixed text). */
+  reason?: string;
 }
 
 interface AadCode {
@@ -33,6 +35,7 @@ export const AADSTS: Record<number, AadCode> = {
   28000: { error: 'invalid_request', message: (c) => `Provided value for the input parameter scope is not valid because it contains more than one resource. Scope ${q(c.scope, '')} is not valid.` },
   50011: { error: 'invalid_request', message: (c) => `The redirect URI '${q(c.redirectUri, '')}' specified in the request does not match the redirect URIs configured for the application '${q(c.clientId, '')}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this.` },
   50020: { error: 'invalid_request', message: (c) => `User account '${q(c.email, '')}' from identity provider 'live.com' does not exist in tenant '${q(c.tenant, '')}' and cannot access the application '${q(c.clientId, '')}'(${q(c.appName, '')}) in that tenant. The account needs to be added as an external user in the tenant first. Sign out and sign in again with a different Azure Active Directory user account.` },
+  50027: { error: 'invalid_client', status: 401, message: (c) => `Invalid JWT token. ${q(c.reason, 'Token format not valid.')}` },
   50055: { error: 'invalid_grant', suberror: 'user_password_expired', message: () => 'The password is expired.' },
   50057: { error: 'invalid_grant', message: () => 'The user account is disabled.' },
   50076: { error: 'interaction_required', message: (c) => `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${q(c.resource, '00000003-0000-0000-c000-000000000000')}'.` },
@@ -59,6 +62,10 @@ export const AADSTS: Record<number, AadCode> = {
   700082: { error: 'invalid_grant', message: (c) => `The refresh token has expired due to inactivity. The token was issued on ${iso(c.issuedAt)} and was inactive for 90.00:00:00.` },
   900144: { error: 'invalid_request', message: (c) => `The request body must contain the following parameter: '${q(c.param, '')}'.` },
   900561: { error: 'invalid_request', message: () => 'The endpoint only accepts POST, OPTIONS requests. Received a GET request.' },
+  700021: { error: 'invalid_client', status: 401, message: () => "Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at https://docs.microsoft.com/en-us/azure/active-directory/develop/active-directory-certificate-credentials ." },
+  700024: { error: 'invalid_client', status: 401, message: (c) => `Client assertion is not within its valid time range. ${q(c.reason, '')}`.trim() },
+  700027: { error: 'invalid_client', status: 401, message: (c) => `Client assertion contains an invalid signature. ${q(c.reason, '')}`.trim() + ` Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${q(c.clientId, '')}'.` },
+  7000222: { error: 'invalid_client', status: 401, message: (c) => `The provided client secret keys for app '${q(c.clientId, '')}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.` },
   7000215: { error: 'invalid_client', status: 401, message: (c) => `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${q(c.clientId, '')}'.` },
   7000218: { error: 'invalid_client', status: 401, message: () => "The request body must contain the following parameter: 'client_assertion' or 'client_secret'." },
   9002313: { error: 'invalid_request', message: () => 'Invalid request. Request is malformed or invalid.' },

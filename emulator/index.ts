@@ -6,6 +6,7 @@ import { DriveEmulator } from './drive';
 import type { EmulatorContext } from './context';
 import { FailureQueue, type TokenFailure } from './failures';
 import { Sleeper } from './http';
+import { registerCertificate } from './identity/client-auth';
 import { createSigningKeys } from './identity/keys';
 import { parseScope, type ResourceName } from './identity/scopes';
 import { newSecret, recordSecret } from './ledger';
@@ -23,6 +24,8 @@ export interface MicrosoftEmulatorOptions {
   host?: string;
   clientId?: string;
   clientSecret?: string;
+  /** PEM certificates registered on the app (certificate credentials), valid until their notAfter. */
+  certificates?: string[];
   /** Display name of the app registration, as it appears in consent errors. */
   appName?: string;
   /** Tenant of users added without one. */
@@ -71,6 +74,19 @@ export interface MicrosoftEmulator {
   revokeGrants(email: string, options?: { aadsts?: number }): void;
   /** Issued access tokens (of one user, or all) stop being accepted by introspection and Graph. */
   expireAccessTokens(email?: string): void;
+  /**
+   * Another client secret on the app registration (a new one during rotation); returns its value.
+   * `expiresInSeconds` on the emulator's clock; unset never expires.
+   */
+  addClientSecret(input?: { value?: string; expiresInSeconds?: number }): string;
+  /** The secret expires now: requests presenting it get AADSTS7000222. */
+  expireClientSecret(value: string): void;
+  /** The secret is deleted from the registration: requests presenting it get AADSTS7000215. */
+  removeClientSecret(value: string): void;
+  /** Uploads a PEM certificate to the registration; its end date defaults to the certificate's notAfter. */
+  addClientCertificate(pem: string, options?: { expiresInSeconds?: number }): void;
+  /** Deletes the certificate credential (its assertions then get AADSTS700027, key not found). */
+  removeClientCertificate(pem: string): void;
   setStrictRotation(strict: boolean): void;
   setLatency(ms: number): void;
   setAccessTokenTtl(seconds: number): void;
@@ -104,6 +120,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions =
     redirectUris: options.redirectUris ?? null,
     defaultTenantId: (options.tenantId ?? randomUUID()).toLowerCase(),
   });
+  for (const pem of options.certificates ?? []) state.clientCertificates.push(registerCertificate(pem));
   let url = '';
   const ctx: EmulatorContext = {
     state,
@@ -165,6 +182,29 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions =
       for (const parsed of scopes.map(parseScope)) {
         if (parsed.kind === 'resource') state.addTenantConsent(tid, state.config.clientId, parsed.resource, [parsed.permission]);
       }
+    },
+    addClientSecret(input = {}) {
+      const value = input.value ?? newSecret(30);
+      recordSecret(value);
+      state.clientSecrets.push({ value, expiresAt: input.expiresInSeconds === undefined ? null : state.now() + input.expiresInSeconds * 1000 });
+      return value;
+    },
+    expireClientSecret(value) {
+      const secret = state.clientSecrets.find((s) => s.value === value);
+      if (!secret) throw new Error('emulator: no such client secret');
+      secret.expiresAt = state.now() - 1;
+    },
+    removeClientSecret(value) {
+      const i = state.clientSecrets.findIndex((s) => s.value === value);
+      if (i >= 0) state.clientSecrets.splice(i, 1);
+    },
+    addClientCertificate(pem, opts = {}) {
+      state.clientCertificates.push(registerCertificate(pem, opts.expiresInSeconds === undefined ? undefined : state.now() + opts.expiresInSeconds * 1000));
+    },
+    removeClientCertificate(pem) {
+      const { x5tS256 } = registerCertificate(pem);
+      const i = state.clientCertificates.findIndex((c) => c.x5tS256 === x5tS256);
+      if (i >= 0) state.clientCertificates.splice(i, 1);
     },
     revokeGrants: (email, opts = {}) => state.revokeGrants(email, opts.aadsts ?? 50173),
     expireAccessTokens: (email) => state.expireAccessTokens(email),

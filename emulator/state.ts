@@ -3,6 +3,7 @@
 // another's (Node runs each handler's synchronous part to completion).
 import { createHash, randomUUID } from 'node:crypto';
 import { newSecret } from './ledger';
+import type { RegisteredCertificate, RegisteredSecret } from './identity/client-auth';
 import { canonicalPermission, permissionKey, RESOURCES, type ResourceName } from './identity/scopes';
 
 export interface EmulatorUser {
@@ -111,8 +112,16 @@ export class EmulatorState {
   stats: EmulatorStats = emptyStats();
   readonly tokenRequestLog: TokenRequestLogEntry[] = [];
   private clockOffsetMs = 0;
+  /** The app registration's client secrets (the first one is config.clientSecret). */
+  readonly clientSecrets: RegisteredSecret[];
+  /** The app registration's certificate credentials. */
+  readonly clientCertificates: RegisteredCertificate[] = [];
+  /** Client assertion ids already presented → until when they are remembered (epoch ms). */
+  readonly usedAssertionIds = new Map<string, number>();
 
-  constructor(readonly config: EmulatorConfig) {}
+  constructor(readonly config: EmulatorConfig) {
+    this.clientSecrets = [{ value: config.clientSecret, expiresAt: null }];
+  }
 
   now(): number {
     return Date.now() + this.clockOffsetMs;

@@ -1,5 +1,6 @@
 // Configuration, validated once with zod. The only module that reads process.env.
 import { z } from 'zod';
+import { CLIENT_ASSERTION_ALGORITHMS, ClientCredentialConfigError, loadCertificateCredential, resolvePem } from './microsoft/client-credentials';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -26,6 +27,15 @@ const schema = z.object({
   APP_URL: optionalUrl,
   MICROSOFT_CLIENT_ID: optionalString,
   MICROSOFT_CLIENT_SECRET: optionalString,
+  /** Rotation overlap: the next client secret, used when Microsoft refuses the current one. */
+  MICROSOFT_CLIENT_SECRET_NEXT: optionalString,
+  /** Certificate credential: the PEM certificate uploaded to the app registration (inline or a file path). */
+  MICROSOFT_CLIENT_CERTIFICATE: optionalString,
+  /** Its PEM private key (inline or a file path). */
+  MICROSOFT_CLIENT_CERTIFICATE_KEY: optionalString,
+  MICROSOFT_CLIENT_CERTIFICATE_KEY_PASSPHRASE: optionalString,
+  /** Signature algorithm of the client assertion. */
+  MICROSOFT_CLIENT_ASSERTION_ALG: z.enum(CLIENT_ASSERTION_ALGORITHMS).default('PS256'),
   MICROSOFT_TENANT: z.string().min(1).default('common'),
   MICROSOFT_AUTHORITY_HOST: z.url().default('https://login.microsoftonline.com'),
   MICROSOFT_GRAPH_URL: z.url().default('https://graph.microsoft.com/v1.0'),
@@ -73,13 +83,35 @@ const checked = schema.superRefine((env, ctx) => {
   if ((env.WEBHOOK_URL === undefined) !== (env.WEBHOOK_SECRET === undefined)) {
     ctx.addIssue({ code: 'custom', path: [env.WEBHOOK_URL === undefined ? 'WEBHOOK_URL' : 'WEBHOOK_SECRET'], message: 'WEBHOOK_URL and WEBHOOK_SECRET go together' });
   }
+  const cert = env.MICROSOFT_CLIENT_CERTIFICATE;
+  const key = env.MICROSOFT_CLIENT_CERTIFICATE_KEY;
+  if (cert && !key) {
+    ctx.addIssue({ code: 'custom', path: ['MICROSOFT_CLIENT_CERTIFICATE_KEY'], message: 'MICROSOFT_CLIENT_CERTIFICATE_KEY is required with MICROSOFT_CLIENT_CERTIFICATE' });
+  } else if (key && !cert) {
+    ctx.addIssue({ code: 'custom', path: ['MICROSOFT_CLIENT_CERTIFICATE'], message: 'MICROSOFT_CLIENT_CERTIFICATE is required with MICROSOFT_CLIENT_CERTIFICATE_KEY' });
+  } else if (cert && key) {
+    try {
+      loadCertificateCredential({
+        certificatePem: resolvePem(cert, 'MICROSOFT_CLIENT_CERTIFICATE'),
+        privateKeyPem: resolvePem(key, 'MICROSOFT_CLIENT_CERTIFICATE_KEY'),
+        ...(env.MICROSOFT_CLIENT_CERTIFICATE_KEY_PASSPHRASE ? { passphrase: env.MICROSOFT_CLIENT_CERTIFICATE_KEY_PASSPHRASE } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof ClientCredentialConfigError)) throw error;
+      ctx.addIssue({ code: 'custom', path: [error.variable], message: error.message });
+    }
+  }
+  if (env.MICROSOFT_CLIENT_SECRET_NEXT && env.MICROSOFT_CLIENT_SECRET_NEXT === env.MICROSOFT_CLIENT_SECRET) {
+    ctx.addIssue({ code: 'custom', path: ['MICROSOFT_CLIENT_SECRET_NEXT'], message: 'MICROSOFT_CLIENT_SECRET_NEXT is the same as MICROSOFT_CLIENT_SECRET' });
+  }
 });
 
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = checked.safeParse(source);
   if (!result.success) {
-    // Name the variables, never echo their values (some are secrets).
-    const names = result.error.issues.map((i) => i.path.join('.')).join(', ');
+    // Name the variables, never echo their values (some are secrets). Only our own checks' messages
+    // are shown: they are fixed texts that name variables.
+    const names = result.error.issues.map((i) => (i.code === 'custom' ? `${i.path.join('.')} (${i.message})` : i.path.join('.'))).join(', ');
     throw new Error(`Invalid configuration: ${names}`);
   }
   return result.data;

@@ -15,6 +15,10 @@ const SECRET_KEYS = [
   'secret',
   'clientSecret',
   'client_secret',
+  'client_assertion',
+  'clientAssertion',
+  'privateKey',
+  'passphrase',
   'authorization',
   'Authorization',
   // Not `code`: error codes (AADSTS…) are what operators read; authorization codes are never

@@ -36,3 +36,37 @@ describe('configuration', () => {
     expect(() => parseEnv({ WEBHOOK_URL: 'https://ops.example.com/hooks', WEBHOOK_SECRET: 'short-hunter2' })).not.toThrow(/hunter2/);
   });
 });
+
+describe('client credentials', () => {
+  it('needs the certificate and its key together', async () => {
+    const { createTestCertificate } = await import('./support/certificates');
+    const cert = createTestCertificate();
+    expect(() => parseEnv({ MICROSOFT_CLIENT_CERTIFICATE: cert.certificatePem })).toThrow(/MICROSOFT_CLIENT_CERTIFICATE_KEY \(MICROSOFT_CLIENT_CERTIFICATE_KEY is required/);
+    expect(() => parseEnv({ MICROSOFT_CLIENT_CERTIFICATE_KEY: cert.privateKeyPem })).toThrow(/MICROSOFT_CLIENT_CERTIFICATE is required/);
+    const env = parseEnv({ MICROSOFT_CLIENT_CERTIFICATE: cert.certificatePem, MICROSOFT_CLIENT_CERTIFICATE_KEY: cert.privateKeyPem });
+    expect(env.MICROSOFT_CLIENT_ASSERTION_ALG).toBe('PS256');
+  });
+
+  it('says what is wrong with a certificate without echoing the key', async () => {
+    const { createTestCertificate } = await import('./support/certificates');
+    const a = createTestCertificate();
+    const b = createTestCertificate();
+    const attempt = () => parseEnv({ MICROSOFT_CLIENT_CERTIFICATE: a.certificatePem, MICROSOFT_CLIENT_CERTIFICATE_KEY: b.privateKeyPem });
+    expect(attempt).toThrow(/MICROSOFT_CLIENT_CERTIFICATE_KEY is not the private key of MICROSOFT_CLIENT_CERTIFICATE/);
+    let message = '';
+    try {
+      attempt();
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).not.toContain('PRIVATE KEY');
+    expect(message).not.toContain(b.privateKeyPem.split('\n')[1]);
+  });
+
+  it('refuses a next secret equal to the current one, and an unknown assertion algorithm', () => {
+    const twice = { MICROSOFT_CLIENT_SECRET: 'hunter2-secret', MICROSOFT_CLIENT_SECRET_NEXT: 'hunter2-secret' };
+    expect(() => parseEnv(twice)).toThrow(/MICROSOFT_CLIENT_SECRET_NEXT/);
+    expect(() => parseEnv(twice)).not.toThrow(/hunter2/);
+    expect(() => parseEnv({ MICROSOFT_CLIENT_ASSERTION_ALG: 'HS256' })).toThrow(/MICROSOFT_CLIENT_ASSERTION_ALG/);
+  });
+});

@@ -37,7 +37,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
           <SignInButton callbackUrl={callbackUrl} />
         ) : (
           <p className="alert warning" role="alert">
-            Microsoft sign-in is not configured on this server (MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET).
+            Microsoft sign-in is not configured on this server (MICROSOFT_CLIENT_ID and MICROSOFT_CLIENT_SECRET or MICROSOFT_CLIENT_CERTIFICATE).
           </p>
         )}
         <p className="fine-print">

@@ -6,6 +6,7 @@ import { aadError, defaultCodesForError, defaultErrorForStatus } from '../errors
 import type { TokenFailure } from '../failures';
 import { readForm, sendJson } from '../http';
 import type { TokenRequestLogEntry } from '../state';
+import { authenticateClient, basicCredentials } from './client-auth';
 import { authorizationCodeGrant } from './grant-code';
 import { refreshTokenGrant } from './grant-refresh';
 import type { GrantRequest, GrantResult } from './grants';
@@ -126,23 +127,12 @@ async function runGrant(ctx: EmulatorContext, req: IncomingMessage, form: URLSea
   if (!grantType) return fail([900144], { param: 'grant_type' });
   if (!clientId) return fail([900144], { param: 'client_id' });
   if (clientId.toLowerCase() !== config.clientId.toLowerCase()) return fail([700016], { tenant: tenantSegment });
-  if (secret === null || secret === '') return fail([7000218]);
-  if (secret !== config.clientSecret) return fail([7000215]);
+  const refused = await authenticateClient(ctx, { form, secret, clientId: config.clientId, tenantSegment, fail });
+  if (refused) return refused;
 
   // From here on the registration's own spelling of the id keys consent and grants.
   const request: GrantRequest = { form, clientId: config.clientId, tenant, fail };
   if (grantType === 'authorization_code') return authorizationCodeGrant(ctx, request);
   if (grantType === 'refresh_token') return refreshTokenGrant(ctx, request);
   return fail([70003], { grantType });
-}
-
-/** client_secret_basic: both halves are form-urlencoded before base64 (RFC 6749 §2.3.1). */
-function basicCredentials(req: IncomingMessage): { clientId: string; secret: string } | null {
-  const match = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
-  if (!match?.[1]) return null;
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return null;
-  const unescape = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-  return { clientId: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
 }

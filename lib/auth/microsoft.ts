@@ -2,11 +2,13 @@
 // provider and the "connect another mailbox" flow, so both redeem codes the same way.
 import { getEnv, publicBaseUrl, type Env } from '../env';
 import { AppError } from '../errors';
-import { createIdentityClient, microsoftEndpoints, type IdentityClient, type MicrosoftEndpoints } from '../microsoft';
+import { microsoftEndpoints, type IdentityClient, type MicrosoftEndpoints } from '../microsoft';
+import { appIdentityClient } from '../microsoft/app-client';
 
 export interface MicrosoftSettings {
   clientId: string;
-  clientSecret: string;
+  /** The process's identity client: every code redemption authenticates the app through it. */
+  identity: IdentityClient;
   authorityHost: string;
   tenant: string;
   endpoints: MicrosoftEndpoints;
@@ -14,11 +16,12 @@ export interface MicrosoftSettings {
 
 /** null when the app registration is not configured (sign-in is then unavailable). */
 export function microsoftSettings(env: Env = getEnv()): MicrosoftSettings | null {
-  if (!env.MICROSOFT_CLIENT_ID || !env.MICROSOFT_CLIENT_SECRET) return null;
+  const identity = appIdentityClient(env);
+  if (!env.MICROSOFT_CLIENT_ID || !identity) return null;
   const authorityHost = env.MICROSOFT_AUTHORITY_HOST.replace(/\/+$/, '');
   return {
     clientId: env.MICROSOFT_CLIENT_ID,
-    clientSecret: env.MICROSOFT_CLIENT_SECRET,
+    identity,
     authorityHost,
     tenant: env.MICROSOFT_TENANT,
     endpoints: microsoftEndpoints({ authorityHost, tenant: env.MICROSOFT_TENANT }),
@@ -32,12 +35,7 @@ export function requireMicrosoftSettings(env: Env = getEnv()): MicrosoftSettings
 }
 
 export function identityClientFor(settings: MicrosoftSettings): IdentityClient {
-  return createIdentityClient({
-    authorityHost: settings.authorityHost,
-    tenant: settings.tenant,
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-  });
+  return settings.identity;
 }
 
 /** next-auth's own callback (registered in Entra ID next to the mailbox callback). */

@@ -24,7 +24,7 @@ function buildAuthOptions(): NextAuthOptions {
   // (Next.js may hand route code `localhost` for a request made to 127.0.0.1).
   process.env.NEXTAUTH_URL = publicBaseUrl(env);
   const settings = microsoftSettings(env);
-  if (!settings) log.warn('MICROSOFT_CLIENT_ID / MICROSOFT_CLIENT_SECRET are not set: Microsoft sign-in is unavailable');
+  if (!settings) log.warn('MICROSOFT_CLIENT_ID and a client credential (MICROSOFT_CLIENT_SECRET or MICROSOFT_CLIENT_CERTIFICATE) are not set: Microsoft sign-in is unavailable');
   const secret = env.AUTH_SECRET ?? env.NEXTAUTH_SECRET;
   return {
     ...(secret ? { secret } : {}),

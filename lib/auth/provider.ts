@@ -35,7 +35,8 @@ export function microsoftProvider(settings: MicrosoftSettings, options: Provider
     name: 'Microsoft',
     type: 'oauth',
     clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
+    // No client secret for next-auth: it never calls the token endpoint itself (token.request
+    // below goes through the app's identity client, whatever credential it uses).
     // Only openid-client's bookkeeping sees this; validation happens in verifyIdToken.
     issuer: `${settings.authorityHost}/${settings.tenant}/v2.0`,
     checks: ['pkce', 'state', 'nonce'],

@@ -89,6 +89,10 @@ const APP_CODES = new Set([
   7000222, // client secret expired
   7000215, // invalid client secret
   7000218, // request carries no client_secret / client_assertion
+  700027, // client assertion signature invalid, certificate not registered or expired on the app
+  700024, // client assertion not within its valid time range (clock skew, or a stale assertion)
+  700021, // client assertion issuer/subject does not match client_id
+  50027, // client assertion is not a valid JWT (malformed, wrong audience, replayed jti)
   90002, // the token endpoint's tenant (MICROSOFT_TENANT) not found
 ]);
 

@@ -6,6 +6,14 @@ import { BrandedError } from '../errors';
 import { z } from 'zod';
 import type { TokenResource } from '../tokens/types';
 import { classifyNetworkFailure, classifyTokenFailure, parseRetryAfter, type Classification } from './classify';
+import {
+  clientAuthenticationParams,
+  credentialOrder,
+  rejectsClientCredential,
+  type ClientCredential,
+  type ClientCredentialId,
+  type ClientCredentialMemory,
+} from './client-credentials';
 import { microsoftEndpoints } from './endpoints';
 import { refreshScopesFor } from './scopes';
 
@@ -13,7 +21,20 @@ export interface IdentityClientConfig {
   authorityHost: string;
   tenant: string;
   clientId: string;
-  clientSecret: string;
+  /** Shorthand for one secret credential (`credentials: [{ id: 'secret', kind: 'secret', … }]`). */
+  clientSecret?: string;
+  /**
+   * The app's credentials, in order of preference. A request Microsoft answers with a rejection
+   * of the credential itself (AADSTS7000222 expired, 7000215 wrong, an assertion refused) is sent
+   * again with the next one; the one that worked is tried first from then on.
+   */
+  credentials?: readonly ClientCredential[];
+  /** Where the credential that last worked is remembered (share one per process). */
+  credentialMemory?: ClientCredentialMemory;
+  /** Told when Microsoft refused one credential and another is tried (never a secret value). */
+  onCredentialRejected?: (event: { credential: ClientCredentialId; code: string; next: ClientCredentialId }) => void;
+  /** Told when a different credential than before starts working. */
+  onCredentialSelected?: (event: { credential: ClientCredentialId; previous: ClientCredentialId | undefined }) => void;
   /** Per-request timeout. */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -79,9 +100,43 @@ export function createIdentityClient(config: IdentityClientConfig): IdentityClie
   const doFetch = config.fetch ?? fetch;
   const clock = config.clock ?? Date.now;
   const timeoutMs = config.timeoutMs ?? 10_000;
+  const credentials: readonly ClientCredential[] =
+    config.credentials ?? (config.clientSecret ? [{ id: 'secret', kind: 'secret', secret: config.clientSecret }] : []);
+  if (credentials.length === 0) throw new TypeError('createIdentityClient needs a client secret or certificate credential');
+  const memory: ClientCredentialMemory = config.credentialMemory ?? {};
 
+  /**
+   * The one place the app authenticates itself to the token endpoint: every code redemption and
+   * every refresh goes through here. Microsoft checks the client before the grant, so a refused
+   * credential leaves the code or refresh token unspent and the next credential may present it.
+   */
   async function requestToken(params: Record<string, string>): Promise<TokenSet> {
-    const body = new URLSearchParams({ client_id: config.clientId, client_secret: config.clientSecret, ...params });
+    const ordered = credentialOrder(credentials, memory.preferred);
+    let firstRejection: TokenRequestError | undefined;
+    for (const [i, credential] of ordered.entries()) {
+      const auth = await clientAuthenticationParams(credential, { clientId: config.clientId, tokenEndpoint: endpoints.token, now: clock() });
+      try {
+        const tokens = await postToken({ ...params, ...auth });
+        if (memory.preferred !== credential.id) {
+          const previous = memory.preferred;
+          memory.preferred = credential.id;
+          config.onCredentialSelected?.({ credential: credential.id, previous });
+        }
+        return tokens;
+      } catch (error) {
+        const next = ordered[i + 1];
+        if (!(error instanceof TokenRequestError) || !rejectsClientCredential(error.classification)) throw error;
+        firstRejection ??= error;
+        if (!next) break;
+        config.onCredentialRejected?.({ credential: credential.id, code: error.classification.code, next: next.id });
+      }
+    }
+    // None works: the operator alert (kind 'app') of the first, preferred credential.
+    throw firstRejection!;
+  }
+
+  async function postToken(params: Record<string, string>): Promise<TokenSet> {
+    const body = new URLSearchParams({ client_id: config.clientId, ...params });
     let response: Response;
     let text: string;
     try {

@@ -7,3 +7,16 @@ export { verifyIdToken, fetchOpenIdMetadata, expectedIssuer } from './id-token';
 export type { MicrosoftIdentity } from './id-token';
 export { createPkcePair, randomToken } from './pkce';
 export { IMAP_SCOPE, GRAPH_FILES_SCOPE, SIGN_IN_SCOPES, refreshScopesFor } from './scopes';
+export {
+  CLIENT_ASSERTION_TYPE,
+  ClientCredentialConfigError,
+  buildClientAssertion,
+  certificateExpiry,
+  certificateThumbprints,
+  clientAuthenticationParams,
+  credentialOrder,
+  loadCertificateCredential,
+  rejectsClientCredential,
+  resolvePem,
+} from './client-credentials';
+export type { CertificateCredential, ClientAssertionAlgorithm, ClientCredential, ClientCredentialId, ClientCredentialMemory } from './client-credentials';

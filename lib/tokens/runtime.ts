@@ -4,7 +4,8 @@ import { getDb } from '../db';
 import { getEnv } from '../env';
 import { AppError } from '../errors';
 import { childLogger } from '../log';
-import { createIdentityClient, type IdentityClient } from '../microsoft/identity-client';
+import { appIdentityClient } from '../microsoft/app-client';
+import type { IdentityClient } from '../microsoft/identity-client';
 import { getSecretBox } from '../crypto';
 import { createTokenService, type TokenService } from './ensure-fresh-token';
 import { storeGrant, type StoreGrantInput } from './store-grant';
@@ -15,16 +16,10 @@ const log = childLogger('tokens');
 const globalForTokens = globalThis as typeof globalThis & { __mailbridgeTokens?: Promise<TokenService> };
 
 export function getIdentityClient(): IdentityClient {
-  const env = getEnv();
-  if (!env.MICROSOFT_CLIENT_ID || !env.MICROSOFT_CLIENT_SECRET) {
-    throw new AppError('upstream_unavailable', 'Microsoft sign-in is not configured on this server');
-  }
-  return createIdentityClient({
-    authorityHost: env.MICROSOFT_AUTHORITY_HOST,
-    tenant: env.MICROSOFT_TENANT,
-    clientId: env.MICROSOFT_CLIENT_ID,
-    clientSecret: env.MICROSOFT_CLIENT_SECRET,
-  });
+  // The same client (and remembered credential) as sign-in and connecting a mailbox.
+  const identity = appIdentityClient(getEnv());
+  if (!identity) throw new AppError('upstream_unavailable', 'Microsoft sign-in is not configured on this server');
+  return identity;
 }
 
 export function getTokenService(): Promise<TokenService> {

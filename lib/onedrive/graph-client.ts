@@ -13,6 +13,7 @@ import type { Cache } from '../cache/types';
 import { backoffMs, jitterMs, parseRetryAfter } from './backoff';
 import { DeadlineReachedError, DownloadError, GraphError, ResyncRequiredError } from './errors';
 import type { GetGraphToken, GraphDriveItem } from './types';
+import { telemetry } from '../telemetry';
 
 /** What the sync needs of each item; Graph returns nothing else. */
 export const DELTA_SELECT = [
@@ -243,12 +244,16 @@ export class GraphClient {
       try {
         if (authorized) this.counts.requests++;
         else this.counts.downloads++;
-        res = await this.fetch(url, {
-          headers: authorized ? { Authorization: `Bearer ${token}`, Accept: 'application/json' } : {},
-          // The bearer token never follows a redirect: Graph's JSON endpoints do not redirect, so
-          // one is answered as an error rather than trusted.
-          redirect: authorized ? 'manual' : 'follow',
-          signal: AbortSignal.timeout((this.options.timeoutMs ?? 60_000) * (authorized ? 1 : 5)),
+        res = await telemetry.traced('mailbridge.graph.request', { 'mailbridge.graph.kind': authorized ? 'api' : 'download', 'mailbridge.graph.attempt': attempt }, async () => {
+          const answer = await this.fetch(url, {
+            headers: authorized ? { Authorization: `Bearer ${token}`, Accept: 'application/json' } : {},
+            // The bearer token never follows a redirect: Graph's JSON endpoints do not redirect, so
+            // one is answered as an error rather than trusted.
+            redirect: authorized ? 'manual' : 'follow',
+            signal: AbortSignal.timeout((this.options.timeoutMs ?? 60_000) * (authorized ? 1 : 5)),
+          });
+          telemetry.annotate({ 'http.response.status_code': answer.status });
+          return answer;
         });
       } catch (error) {
         const code = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network';

@@ -26,6 +26,7 @@ import { failureBackoffMs, judgeFailure, type SyncOutcome } from './outcome';
 import { unseenAfterResync } from './resync';
 import { applyPlan, loadDescendants, loadItems, removeItems, staleAfterResync } from './sync-store';
 import type { GetGraphToken, GraphDriveItem, StoredItem } from './types';
+import { ATTR, telemetry } from '../telemetry';
 
 export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024;
 
@@ -270,7 +271,11 @@ class SyncRun {
   }
 }
 
-export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promise<SyncResult> {
+export function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promise<SyncResult> {
+  return telemetry.traced('mailbridge.onedrive.sync', { [ATTR.linkId]: options.linkId }, () => syncLink(options));
+}
+
+async function syncLink(options: SyncOneDriveLinkOptions): Promise<SyncResult> {
   const { db, linkId } = options;
   const clock = options.clock ?? Date.now;
   const logger = (options.logger ?? childLogger('onedrive')).child({ linkId });
@@ -281,9 +286,11 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
   const claim = await claimLink(db, { linkId, owner, now: clock(), leaseMs });
   if (claim.kind !== 'claimed') {
     logger.info({ outcome: claim.kind }, 'onedrive sync not started');
+    telemetry.onedriveSync(claim.kind);
     return { outcome: claim.kind, more: false, pages: 0, graphRequests: 0, downloads: 0, written: 0, removed: 0, skipped: 0 };
   }
   const link = claim.link;
+  telemetry.annotate({ [ATTR.credentialId]: link.credentialId });
   const graph = new GraphClient({
     baseUrl: options.graphUrl ?? getEnv().MICROSOFT_GRAPH_URL,
     getToken: options.getGraphToken,
@@ -344,6 +351,7 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
     }
   }
   run.countsFromClients();
+  telemetry.onedriveSync(result.outcome);
   logger.info(
     {
       outcome: result.outcome,

@@ -1,0 +1,101 @@
+// The OpenTelemetry SDK for this process: metrics and traces over OTLP/HTTP (JSON) to
+// OTEL_EXPORTER_OTLP_ENDPOINT. Imported by instrumentation.ts only when that is set, so a
+// process without it loads none of this. The exporters also honour the standard OTEL_EXPORTER_OTLP_*
+// variables (headers, per-signal endpoints, timeouts) and OTEL_RESOURCE_ATTRIBUTES.
+import { hostname } from 'node:os';
+import { metrics } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { CircuitState } from '../cache/circuit';
+import { getDb } from '../db';
+import type { Env } from '../env';
+import { childLogger } from '../log';
+import { AGE_BUCKETS } from './ages';
+import { countCredentials } from './credential-counts';
+import { METER } from './instruments';
+import { telemetryState } from './state';
+
+const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export function startTelemetry(env: Env): void {
+  const state = telemetryState();
+  if (state.on) return;
+  const log = childLogger('telemetry');
+  const resource = resourceFromAttributes({
+    'service.name': env.OTEL_SERVICE_NAME,
+    'service.instance.id': `${hostname()}:${process.pid}`,
+  }).merge(detectResources({ detectors: [envDetector] }));
+
+  const tracerProvider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+  // Registers the AsyncLocalStorage context manager too: spans nest under the request's span.
+  tracerProvider.register();
+
+  const meterProvider = new MeterProvider({
+    resource,
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter(),
+        exportIntervalMillis: env.OTEL_METRIC_EXPORT_INTERVAL,
+        exportTimeoutMillis: Math.min(30_000, env.OTEL_METRIC_EXPORT_INTERVAL),
+      }),
+    ],
+  });
+  metrics.setGlobalMeterProvider(meterProvider);
+  observeState(log);
+
+  state.shutdown = async () => {
+    state.on = false;
+    await Promise.allSettled([meterProvider.shutdown(), tracerProvider.shutdown()]);
+  };
+  state.on = true;
+  log.info({ intervalMs: env.OTEL_METRIC_EXPORT_INTERVAL }, 'telemetry: exporting metrics and traces over OTLP');
+}
+
+/** Gauges read at collection: the Redis circuit, IMAP sessions, credentials in the database. */
+function observeState(log: ReturnType<typeof childLogger>): void {
+  const meter = metrics.getMeter(METER);
+  const state = telemetryState();
+  meter
+    .createObservableGauge('mailbridge.redis.circuit.state', { description: 'Redis circuit breaker: 0 closed (Redis in use), 1 half-open (probing), 2 open (serving without Redis)' })
+    .addCallback((result) => {
+      for (const [name, circuit] of state.circuits) result.observe(CIRCUIT_VALUE[circuit()], { 'mailbridge.cache': name });
+    });
+  meter
+    .createObservableUpDownCounter('mailbridge.imap.sessions.open', { description: 'IMAP sessions open in this process (pooled, in use or idle)' })
+    .addCallback((result) => {
+      for (const [name, stats] of state.pools) result.observe(sumOpen(stats().open), { 'mailbridge.pool': name });
+    });
+  meter
+    .createObservableCounter('mailbridge.imap.sessions.opened', { description: 'IMAP logins made by this process since it started' })
+    .addCallback((result) => {
+      for (const [name, stats] of state.pools) result.observe(stats().opened, { 'mailbridge.pool': name });
+    });
+
+  const byStatus = meter.createObservableGauge('mailbridge.credentials', { description: 'Mailbox credentials by auth type and status (active, needs_reauth, error)' });
+  const byAge = meter.createObservableGauge('mailbridge.credentials.refresh_token_age', {
+    description: 'Active OAuth mailboxes by days since their refresh token was last exercised (Microsoft revokes at 90 idle days)',
+  });
+  meter.addBatchObservableCallback(
+    async (result) => {
+      try {
+        const counts = await countCredentials({ db: await getDb(), now: Date.now() });
+        for (const row of counts.byStatus) result.observe(byStatus, row.count, { 'mailbridge.auth_type': row.authType, 'mailbridge.status': row.status });
+        for (const bucket of AGE_BUCKETS) result.observe(byAge, counts.byAge[bucket], { 'mailbridge.age_bucket': bucket });
+      } catch (error) {
+        log.warn({ err: error instanceof Error ? error.name : 'unknown' }, 'telemetry: credential counts unavailable');
+      }
+    },
+    [byStatus, byAge],
+  );
+}
+
+function sumOpen(open: Record<string, number>): number {
+  let total = 0;
+  for (const n of Object.values(open)) total += n;
+  return total;
+}
+
+

@@ -16,6 +16,7 @@ import { childLogger } from '../log';
 import { AGE_BUCKETS } from './ages';
 import { countCredentials } from './credential-counts';
 import { METER } from './instruments';
+import { ScrubbingSpanExporter } from './scrubbing-exporter';
 import { telemetryState } from './state';
 
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
@@ -29,7 +30,7 @@ export function startTelemetry(env: Env): void {
     'service.instance.id': `${hostname()}:${process.pid}`,
   }).merge(detectResources({ detectors: [envDetector] }));
 
-  const tracerProvider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())] });
+  const tracerProvider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(new ScrubbingSpanExporter(new OTLPTraceExporter()))] });
   // Registers the AsyncLocalStorage context manager too: spans nest under the request's span.
   tracerProvider.register();
 

@@ -73,7 +73,6 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     const loaded = loadedPackages(modules);
     expect(loaded.some((p) => p.includes('@opentelemetry/sdk-metrics'))).toBe(true);
     expect(loaded.some((p) => p.includes('@opentelemetry/exporter-metrics-otlp-http'))).toBe(true);
-    expect(app.output()).toContain('telemetry: exporting metrics and traces over OTLP');
   });
 
   test('a refresh: counted by outcome and class, timed, and the token layer served from its layers', async () => {
@@ -102,10 +101,13 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
 
   test('a revoked grant: needs_reauth counted, and the credential gauge moves', async () => {
     await otlp.waitForMetric('mailbridge.credentials', (p) => total(p, { 'mailbridge.status': 'active', 'mailbridge.auth_type': 'oauth2' }) === 2);
+    const messages = `/api/mail/accounts/${bobId}/messages`;
+    expect((await bob.getJson(messages)).status).toBe(200);
+    // The grant is revoked (password reset, admin action): the next refresh is refused for good.
     app.emulator.revokeGrants(BOB);
     app.emulator.expireAccessTokens(BOB);
     await app.dovecot!.kick(BOB);
-    const answer = await bob.getJson<{ error: { code: string } }>(`/api/mail/accounts/${bobId}/messages`);
+    const answer = await bob.getJson<{ error: { code: string } }>(messages);
     expect(answer.status).toBe(409);
     expect(answer.body.error.code).toBe('needs_reauth');
 
@@ -158,7 +160,7 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     const inSync = otlp.spans().filter((s) => s.traceId === sync.traceId);
     const graph = inSync.filter((s) => s.name === 'mailbridge.graph.request');
     expect(graph.length).toBeGreaterThan(0);
-    expect(graph.every((s) => Number(s.attributes['http.response.status_code']) < 400)).toBe(true);
+    expect(graph.every((s) => typeof s.attributes['http.response.status_code'] === 'number')).toBe(true);
     expect(inSync.some((s) => s.name === 'mailbridge.token.ensure_fresh' && s.attributes['mailbridge.token.resource'] === 'graph')).toBe(true);
   });
 
@@ -234,7 +236,6 @@ describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     expect(loaded.some((p) => p.includes('@opentelemetry/api'))).toBe(true);
     // …and no SDK, exporter or resource package was.
     expect(loaded.filter((p) => SDK_PACKAGES.test(p))).toEqual([]);
-    expect(app.output()).not.toContain('telemetry: exporting');
     expect(otlp.requests).toEqual({ metrics: [], traces: [] });
   });
 });

@@ -92,13 +92,17 @@ describe('the surface', () => {
     propagation.disable();
   });
 
-  it('is a no-op while the SDK is off: nothing recorded, fn still runs', async () => {
+  it('is a no-op while the SDK is off, then records into whichever provider is registered', async () => {
     expect(telemetry.enabled).toBe(false);
     // A first call before any provider exists…
     telemetry.refresh({ outcome: 'refreshed', klass: 'ok', resource: 'imap' });
     await expect(telemetry.traced('x', {}, async () => 42)).resolves.toBe(42);
     await expect(telemetry.traced('x', {}, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    // …and a provider registered later still gets every later measurement.
+    // Instruments made before any MeterProvider is registered (the API's no-op one)…
+    state.on = true;
+    telemetry.refresh({ outcome: 'transient', klass: 'transient', resource: 'imap' });
+    state.on = false;
+    // …are made again from a provider registered later, which gets every later measurement.
     const reader = new TestReader();
     metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
     const spans = new InMemorySpanExporter();
@@ -110,13 +114,16 @@ describe('the surface', () => {
     telemetry.refresh({ outcome: 'refreshed', klass: 'ok', resource: 'imap' });
     telemetry.refresh({ outcome: 'refreshed', klass: 'ok', resource: 'imap' });
     telemetry.refresh({ outcome: 'needs_reauth', klass: 'reauth', resource: 'graph' });
+    telemetry.refresh({ outcome: 'transient', klass: 'transient', resource: 'imap' });
     telemetry.tokenServed('redis');
     telemetry.cronRun({ durationMs: 1200, more: true, stoppedBy: null, claimed: { refresh: 5, sync: 2 } });
     const refreshes = await points(reader, 'mailbridge.token.refreshes');
     expect(refreshes.map((p) => [p.attributes['mailbridge.outcome'], p.attributes['mailbridge.token.resource'], p.value])).toEqual([
       ['refreshed', 'imap', 2],
       ['needs_reauth', 'graph', 1],
+      ['transient', 'imap', 1],
     ]);
+    expect((await points(reader, 'mailbridge.token.cache.hits')).map((p) => [p.attributes['mailbridge.token.layer'], p.value])).toEqual([['redis', 1]]);
     const claimed = await points(reader, 'mailbridge.cron.claimed');
     expect(claimed.map((p) => [p.attributes['mailbridge.cron.work'], p.value])).toEqual([
       ['refresh', 5],

@@ -10,7 +10,7 @@ import { detectResources, envDetector, resourceFromAttributes } from '@opentelem
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { CircuitState } from '../cache/circuit';
-import { getDb } from '../db';
+import { getDb, type PrismaClient } from '../db';
 import type { Env } from '../env';
 import { childLogger } from '../log';
 import { AGE_BUCKETS } from './ages';
@@ -21,7 +21,12 @@ import { telemetryState } from './state';
 
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
-export function startTelemetry(env: Env): void {
+export interface StartTelemetryOptions {
+  /** The database the credential gauges read (default: this process's). */
+  db?: () => Promise<PrismaClient>;
+}
+
+export function startTelemetry(env: Env, options: StartTelemetryOptions = {}): void {
   const state = telemetryState();
   if (state.on) return;
   const log = childLogger('telemetry');
@@ -45,7 +50,7 @@ export function startTelemetry(env: Env): void {
     ],
   });
   metrics.setGlobalMeterProvider(meterProvider);
-  observeState(log);
+  observeState(log, options.db ?? getDb);
 
   state.shutdown = async () => {
     state.on = false;
@@ -56,7 +61,7 @@ export function startTelemetry(env: Env): void {
 }
 
 /** Gauges read at collection: the Redis circuit, IMAP sessions, credentials in the database. */
-function observeState(log: ReturnType<typeof childLogger>): void {
+function observeState(log: ReturnType<typeof childLogger>, db: () => Promise<PrismaClient>): void {
   const meter = metrics.getMeter(METER);
   const state = telemetryState();
   meter
@@ -82,7 +87,7 @@ function observeState(log: ReturnType<typeof childLogger>): void {
   meter.addBatchObservableCallback(
     async (result) => {
       try {
-        const counts = await countCredentials({ db: await getDb(), now: Date.now() });
+        const counts = await countCredentials({ db: await db(), now: Date.now() });
         for (const row of counts.byStatus) result.observe(byStatus, row.count, { 'mailbridge.auth_type': row.authType, 'mailbridge.status': row.status });
         for (const bucket of AGE_BUCKETS) result.observe(byAge, counts.byAge[bucket], { 'mailbridge.age_bucket': bucket });
       } catch (error) {

@@ -3,7 +3,7 @@
 // process without it loads none of this. The exporters also honour the standard OTEL_EXPORTER_OTLP_*
 // variables (headers, per-signal endpoints, timeouts) and OTEL_RESOURCE_ATTRIBUTES.
 import { hostname } from 'node:os';
-import { metrics } from '@opentelemetry/api';
+import { context, diag, DiagLogLevel, metrics, propagation, trace, type DiagLogger } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -14,6 +14,7 @@ import { getDb, type PrismaClient } from '../db';
 import type { Env } from '../env';
 import { childLogger } from '../log';
 import { AGE_BUCKETS } from './ages';
+import { scrub } from './attributes';
 import { countCredentials } from './credential-counts';
 import { METER } from './instruments';
 import { ScrubbingSpanExporter } from './scrubbing-exporter';
@@ -30,6 +31,9 @@ export function startTelemetry(env: Env, options: StartTelemetryOptions = {}): v
   const state = telemetryState();
   if (state.on) return;
   const log = childLogger('telemetry');
+  // The SDK's own complaints (an unreachable or refusing OTLP endpoint) go to the logs, once per
+  // distinct message per minute at most, shortened and scrubbed.
+  diag.setLogger(diagToLog(log), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   const resource = resourceFromAttributes({
     'service.name': env.OTEL_SERVICE_NAME,
     'service.instance.id': `${hostname()}:${process.pid}`,
@@ -54,7 +58,14 @@ export function startTelemetry(env: Env, options: StartTelemetryOptions = {}): v
 
   state.shutdown = async () => {
     state.on = false;
+    state.shutdown = undefined;
     await Promise.allSettled([meterProvider.shutdown(), tracerProvider.shutdown()]);
+    // Back to the API's no-ops (and free for another start, as in tests).
+    metrics.disable();
+    trace.disable();
+    context.disable();
+    propagation.disable();
+    diag.disable();
   };
   state.on = true;
   log.info({ intervalMs: env.OTEL_METRIC_EXPORT_INTERVAL }, 'telemetry: exporting metrics and traces over OTLP');
@@ -84,6 +95,7 @@ function observeState(log: ReturnType<typeof childLogger>, db: () => Promise<Pri
   const byAge = meter.createObservableGauge('mailbridge.credentials.refresh_token_age', {
     description: 'Active OAuth mailboxes by days since their refresh token was last exercised (Microsoft revokes at 90 idle days)',
   });
+  let warnedAt = -Infinity;
   meter.addBatchObservableCallback(
     async (result) => {
       try {
@@ -91,11 +103,28 @@ function observeState(log: ReturnType<typeof childLogger>, db: () => Promise<Pri
         for (const row of counts.byStatus) result.observe(byStatus, row.count, { 'mailbridge.auth_type': row.authType, 'mailbridge.status': row.status });
         for (const bucket of AGE_BUCKETS) result.observe(byAge, counts.byAge[bucket], { 'mailbridge.age_bucket': bucket });
       } catch (error) {
+        // Once a minute at most: the database being down is reported elsewhere too (/api/health).
+        if (Date.now() - warnedAt < 60_000) return;
+        warnedAt = Date.now();
         log.warn({ err: error instanceof Error ? error.name : 'unknown' }, 'telemetry: credential counts unavailable');
       }
     },
     [byStatus, byAge],
   );
+}
+
+function diagToLog(log: ReturnType<typeof childLogger>): DiagLogger {
+  const last = new Map<string, number>();
+  const write = (level: 'warn' | 'error') => (message: string, ...args: unknown[]) => {
+    const text = scrub([message, ...args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : String(a)))].join(' ')).slice(0, 300);
+    const now = Date.now();
+    if ((last.get(text) ?? 0) > now - 60_000) return;
+    last.set(text, now);
+    if (last.size > 100) last.clear();
+    log[level]({ otel: text }, 'telemetry: OpenTelemetry SDK reported a problem');
+  };
+  const quiet = () => {};
+  return { error: write('error'), warn: write('warn'), info: quiet, debug: quiet, verbose: quiet };
 }
 
 function sumOpen(open: Record<string, number>): number {

@@ -1,13 +1,14 @@
 // The SDK start (lib/telemetry/start.ts) in this process, exporting to a real OTLP/HTTP receiver:
 // the observed gauges read the watched Redis circuit, the IMAP pools and the database at each
 // collection; spans go out with the service name; shutdown flushes and turns everything off.
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Circuit } from '@/lib/cache/circuit';
 import { parseEnv } from '@/lib/env';
 import { shutdownTelemetry, telemetry } from '@/lib/telemetry';
 import { startTelemetry } from '@/lib/telemetry/start';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { waitFor } from '../support/net';
+import { freePort, waitFor } from '../support/net';
 import { startOtlpReceiver, total, type OtlpReceiver } from '../support/otlp-receiver';
 
 let database: TestDatabase;
@@ -64,4 +65,32 @@ it('exports the observed state, spans, and stops at shutdown', async () => {
   telemetry.onedriveSync('synced');
   await new Promise((r) => setTimeout(r, 600));
   expect(otlp.requests.metrics.length).toBe(exports);
+});
+
+it('logs an unreachable OTLP endpoint once per distinct problem, and the app goes on', async () => {
+  const logFile = process.env.LOG_FILE!;
+  const before = existsSync(logFile) ? readFileSync(logFile, 'utf8').length : 0;
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${await freePort()}`;
+  startTelemetry(parseEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_METRIC_EXPORT_INTERVAL: '200' }), {
+    db: async () => database.db,
+  });
+  expect(telemetry.enabled).toBe(true);
+  telemetry.onedriveSync('synced');
+  await expect(telemetry.traced('mailbridge.test', {}, async () => 'still works')).resolves.toBe('still works');
+  const lines = await waitFor(
+    () => {
+      const found = readFileSync(logFile, 'utf8')
+        .slice(before)
+        .split('\n')
+        .filter((l) => l.includes('OpenTelemetry SDK reported a problem'));
+      return found.length > 0 ? found : undefined;
+    },
+    { timeoutMs: 15_000, what: 'the export failure in the log' },
+  );
+  await new Promise((r) => setTimeout(r, 1_000));
+  const all = readFileSync(logFile, 'utf8').slice(before).split('\n').filter((l) => l.includes('OpenTelemetry SDK reported a problem'));
+  // One line per distinct problem per minute, though exports failed every 200 ms meanwhile.
+  expect(new Set(all.map((l) => (JSON.parse(l) as { otel: string }).otel)).size).toBe(all.length);
+  expect(lines[0]).toContain('"module":"telemetry"');
+  await shutdownTelemetry();
 });

@@ -201,6 +201,14 @@ describe('with OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     const exported = JSON.stringify(otlp.requests);
     expect(issued.filter((secret) => exported.includes(secret))).toEqual([]);
   });
+
+  test('SIGTERM: the shutdown flushes telemetry and still exits within its bound', async () => {
+    const exports = otlp.requests.metrics.length;
+    const exit = await app.terminate(0);
+    expect(exit).toMatchObject({ code: 143, signal: null });
+    expect(exit.ms).toBeLessThan(11_000);
+    expect(otlp.requests.metrics.length).toBeGreaterThan(exports);
+  });
 });
 
 describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {

@@ -9,6 +9,14 @@ const nextConfig = {
     'ioredis',
     'imapflow',
     'mailparser',
+    // OpenTelemetry (lib/telemetry/start.ts): one copy of the API and SDK per process, loaded at
+    // run time only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+    '@opentelemetry/api',
+    '@opentelemetry/sdk-metrics',
+    '@opentelemetry/sdk-trace-node',
+    '@opentelemetry/exporter-metrics-otlp-http',
+    '@opentelemetry/exporter-trace-otlp-http',
+    '@opentelemetry/resources',
   ],
   poweredByHeader: false,
   async headers() {

@@ -70,6 +70,13 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Append logs to this file instead of stdout (the test suite scans it for leaked secrets). */
   LOG_FILE: optionalString,
+  /** OpenTelemetry: metrics and traces go over OTLP/HTTP here (e.g. http://collector:4318); unset, none is loaded. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  /** The standard switch that turns the SDK off even with an endpoint set. */
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_SERVICE_NAME: z.string().min(1).default('mailbridge'),
+  /** Milliseconds between metric exports (the SDK's standard variable). */
+  OTEL_METRIC_EXPORT_INTERVAL: z.coerce.number().int().min(100).default(60_000),
 });
 
 export type Env = z.infer<typeof schema>;

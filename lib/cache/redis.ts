@@ -5,6 +5,7 @@ import { BrandedError } from '../errors';
 import { Redis, ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
 import { Circuit } from './circuit';
+import { telemetry } from '../telemetry';
 import { normalizeTtl } from './ttl';
 import type { Cache, CacheHealth } from './types';
 
@@ -72,6 +73,7 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
   // from reporting them as unhandled.
   client.on('error', () => {});
   client.on('ready', () => circuit.probeSoon());
+  telemetry.watchCircuit('redis', () => circuit.state);
 
   let closed = false;
   const whenReady = readiness(client, connectTimeoutMs);

@@ -36,6 +36,8 @@ export interface RefreshDueCredentialsResult {
   needsReauth: number;
   more: boolean;
   abandoned: number;
+  /** Credentials claimed and started in this run. */
+  claimed: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -105,5 +107,5 @@ export async function refreshDueCredentials(options: RefreshDueCredentialsOption
     clock,
     shouldStop: () => stop.reason !== null,
   });
-  return { ...counts, more: !result.exhausted, abandoned: result.abandoned };
+  return { ...counts, more: !result.exhausted, abandoned: result.abandoned, claimed: result.started };
 }

@@ -15,6 +15,7 @@ import { findNearExpiry, type NearExpiry } from './find-near-expiry';
 import { refreshDueCredentials } from './refresh-due-credentials';
 import { syncDueLinks, type SyncLink, type SyncDueLinksResult } from './sync-due-links';
 import type { CronSummary, StopSignal } from './types';
+import { telemetry } from '../telemetry';
 
 export interface RunCronOptions {
   db: PrismaClient;
@@ -117,7 +118,7 @@ async function runClaimedWork(options: RunCronOptions, run: RunState): Promise<C
         drainDeadline,
         stop,
       })
-    : Promise.resolve({ run: 0, failed: 0, partial: 0, more: false, abandoned: 0 });
+    : Promise.resolve({ run: 0, failed: 0, partial: 0, more: false, abandoned: 0, claimed: 0 });
   // Both halves finish (or hand their claims back) before the run answers, even if one failed.
   const [refreshed, synced] = await Promise.allSettled([refreshing, syncing]);
   if (refreshed.status === 'rejected') throw refreshed.reason;
@@ -139,6 +140,7 @@ async function runClaimedWork(options: RunCronOptions, run: RunState): Promise<C
     nearExpiry,
     webhooks: { delivered: webhooks.delivered, failed: webhooks.failed, dead: webhooks.dead },
   };
+  telemetry.cronRun({ durationMs: summary.durationMs, more: summary.more, stoppedBy: summary.stoppedBy, claimed: { refresh: refresh.claimed, sync: syncs.claimed } });
   log.info({ ...summary, nearExpiry: nearExpiry.count }, 'cron run finished');
   return summary;
 }

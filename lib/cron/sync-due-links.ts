@@ -47,6 +47,8 @@ export interface SyncDueLinksResult {
   partial: number;
   more: boolean;
   abandoned: number;
+  /** Links claimed and started in this run. */
+  claimed: number;
 }
 
 /** Outcomes where the engine did not even start: another worker has it, or it is paused. */
@@ -113,5 +115,5 @@ export async function syncDueLinks(options: SyncDueLinksOptions): Promise<SyncDu
     clock,
     shouldStop: () => options.stop.reason !== null,
   });
-  return { ...counts, more: !result.exhausted || counts.partial > 0, abandoned: result.abandoned };
+  return { ...counts, more: !result.exhausted || counts.partial > 0, abandoned: result.abandoned, claimed: result.started };
 }

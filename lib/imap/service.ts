@@ -14,6 +14,7 @@ import { openSession, verifyPasswordLogin } from './login';
 import { RefreshCooldown } from './refresh-cooldown';
 import type { GetAttachmentParams, GetMessageParams, ListMessagesParams } from './params';
 import { SessionPool, type PoolStats } from './session-pool';
+import { ATTR, telemetry } from '../telemetry';
 import type { EnsureFreshToken, LoadImapAccount, MailboxInfo, MessageDetail, MessagePage, MoveResult, PasswordServer } from './types';
 
 export interface ImapServiceDeps {
@@ -90,9 +91,11 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     },
   });
 
+  telemetry.watchImapPool('imap', () => pool.stats());
+
   async function withSession<T>(credentialId: string, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
     try {
-      return await pool.use(credentialId, fn);
+      return await telemetry.traced('mailbridge.imap.session', { [ATTR.credentialId]: credentialId }, () => pool.use(credentialId, fn));
     } catch (error) {
       // IMAP and network failures are the server's (503); anything else is ours and stays as
       // it is, so it surfaces as a logged 500 rather than hiding behind "try again".

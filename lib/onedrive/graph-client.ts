@@ -13,6 +13,7 @@ import type { Cache } from '../cache/types';
 import { backoffMs, jitterMs, parseRetryAfter } from './backoff';
 import { DeadlineReachedError, DownloadError, GraphError, ResyncRequiredError } from './errors';
 import type { GetGraphToken, GraphDriveItem } from './types';
+import { telemetry } from '../telemetry';
 
 /** What the sync needs of each item; Graph returns nothing else. */
 export const DELTA_SELECT = [
@@ -228,6 +229,15 @@ export class GraphClient {
     if (!Number.isFinite(current) || current < until) await this.options.cache.set(this.options.throttleKey, String(until), Math.max(1, ms));
   }
 
+  /** One HTTP request to Graph (or a download), as a span with its status code. */
+  private tracedFetch(url: string, init: RequestInit, info: { authorized: boolean; attempt: number }): Promise<Response> {
+    return telemetry.traced('mailbridge.graph.request', { 'mailbridge.graph.kind': info.authorized ? 'api' : 'download', 'mailbridge.graph.attempt': info.attempt }, async () => {
+      const answer = await this.fetch(url, init);
+      telemetry.annotate({ 'http.response.status_code': answer.status });
+      return answer;
+    });
+  }
+
   private async send(url: string, authorized: boolean, beforeAttempt?: () => Promise<void>): Promise<Response> {
     if (authorized && !this.isGraphUrl(url)) throw new GraphError(0, 'unexpected_link');
     const maxAttempts = this.options.maxAttempts ?? 6;
@@ -243,13 +253,13 @@ export class GraphClient {
       try {
         if (authorized) this.counts.requests++;
         else this.counts.downloads++;
-        res = await this.fetch(url, {
+        res = await this.tracedFetch(url, {
           headers: authorized ? { Authorization: `Bearer ${token}`, Accept: 'application/json' } : {},
           // The bearer token never follows a redirect: Graph's JSON endpoints do not redirect, so
           // one is answered as an error rather than trusted.
           redirect: authorized ? 'manual' : 'follow',
           signal: AbortSignal.timeout((this.options.timeoutMs ?? 60_000) * (authorized ? 1 : 5)),
-        });
+        }, { authorized, attempt });
       } catch (error) {
         const code = error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'network';
         if (attempt >= maxAttempts) throw new GraphError(0, code);

@@ -28,6 +28,7 @@ import { applyPlan, loadDescendants, loadItems, removeItems, staleAfterResync } 
 import type { GetGraphToken, GraphDriveItem, StoredItem } from './types';
 import { isShuttingDown, onShutdown } from '../shutdown/hooks';
 import { syncFailedEvent, type EventOutbox } from '../webhooks';
+import { ATTR, telemetry } from '../telemetry';
 
 export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024;
 
@@ -274,7 +275,11 @@ class SyncRun {
   }
 }
 
-export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promise<SyncResult> {
+export function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promise<SyncResult> {
+  return telemetry.traced('mailbridge.onedrive.sync', { [ATTR.linkId]: options.linkId }, () => syncLink(options));
+}
+
+async function syncLink(options: SyncOneDriveLinkOptions): Promise<SyncResult> {
   const { db, linkId } = options;
   const clock = options.clock ?? Date.now;
   const logger = (options.logger ?? childLogger('onedrive')).child({ linkId });
@@ -286,9 +291,11 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
   const claim = isShuttingDown() ? ({ kind: 'busy' } as const) : await claimLink(db, { linkId, owner, now: clock(), leaseMs });
   if (claim.kind !== 'claimed') {
     logger.info({ outcome: claim.kind }, 'onedrive sync not started');
+    telemetry.onedriveSync(claim.kind);
     return { outcome: claim.kind, more: false, pages: 0, graphRequests: 0, downloads: 0, written: 0, removed: 0, skipped: 0 };
   }
   const link = claim.link;
+  telemetry.annotate({ [ATTR.credentialId]: link.credentialId });
   const graph = new GraphClient({
     baseUrl: options.graphUrl ?? getEnv().MICROSOFT_GRAPH_URL,
     getToken: options.getGraphToken,
@@ -363,6 +370,7 @@ export async function syncOneDriveLink(options: SyncOneDriveLinkOptions): Promis
     unregister();
   }
   run.countsFromClients();
+  telemetry.onedriveSync(result.outcome);
   logger.info(
     {
       outcome: result.outcome,

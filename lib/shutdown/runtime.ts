@@ -5,6 +5,7 @@ import { closeCache } from '../cache';
 import { closeDb } from '../db';
 import { shutdownImap } from '../imap/runtime';
 import { childLogger } from '../log';
+import { shutdownTelemetry } from '../telemetry';
 import { existingTokenService } from '../tokens';
 import { runShutdownHooks } from './hooks';
 import { installShutdown, runShutdown, type ShutdownStep } from './sequence';
@@ -52,6 +53,8 @@ export function shutdownSteps(): ShutdownStep[] {
       timeoutMs: 2_000,
     },
     { name: 'imap_logout', run: shutdownImap, timeoutMs: 3_000 },
+    // Metrics and spans still pending go out before the database (read by a gauge) closes.
+    { name: 'flush_telemetry', run: shutdownTelemetry, timeoutMs: 1_500 },
     { name: 'close_cache', run: closeCache, timeoutMs: 1_000 },
     { name: 'close_db', run: closeDb, timeoutMs: 2_000 },
   ];

@@ -21,6 +21,7 @@ import type { EnsureFreshTokenOptions, FreshToken, TokenResource } from './types
 import type { SecretBox } from '../crypto';
 import type { TokenDb } from './db-types';
 import { appMisconfiguredEvent, type EventOutbox } from '../webhooks';
+import { ATTR, telemetry } from '../telemetry';
 
 export interface TokenServiceDeps {
   db: TokenDb;
@@ -188,7 +189,10 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     if (!options.background) usage.touch(credentialId);
     const hit = await cached.get(credentialId, resource);
     // The cache cannot tell when the credential was last refreshed; such callers ask the database.
-    if (hit && want.refreshedSince === undefined && tokenSatisfies(hit, want)) return hit;
+    if (hit && want.refreshedSince === undefined && tokenSatisfies(hit, want)) {
+      telemetry.tokenServed(deps.cache.kind);
+      return hit;
+    }
     if (hit && want.rejected !== undefined && hit.accessToken === want.rejected) await cached.delete(credentialId, resource);
     const flightKey = [credentialId, resource, want.rejected ?? '', want.validityMs, want.refreshedSince ?? '', want.strict].join(':');
     return flights.run(flightKey, () => loadOrRefresh(credentialId, resource, want));
@@ -259,6 +263,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   async function answerFromState(state: CredentialTokenState, resource: TokenResource, want: Want): Promise<FreshToken | null> {
     assertRefreshable(state);
     if (stateSatisfies(state, want) && state.accessToken) {
+      telemetry.tokenServed('db');
       await cached.set(state.credentialId, resource, state.accessToken, skewMs);
       return state.accessToken;
     }
@@ -303,6 +308,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       await store.markNeedsReauth({ state, code: 'undecryptable' });
       await cached.deleteAll(credentialId);
       log.error({ credentialId, resource, outcome: 'needs_reauth', code: 'undecryptable' }, 'stored refresh token cannot be opened');
+      telemetry.refresh({ outcome: 'needs_reauth', klass: 'reauth', resource });
       throw new RefreshFailedError({ kind: 'reauth', code: 'undecryptable' });
     }
     const started = clock();
@@ -312,7 +318,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       if (attempt > 0 && !(await store.renewLease(credentialId, owner, leaseMs))) return RETRY;
       let tokens: TokenSet;
       try {
-        tokens = await deps.identity.refresh({ refreshToken, resource });
+        tokens = await telemetry.tokenCall({ credentialId, resource }, () => deps.identity.refresh({ refreshToken, resource }));
       } catch (error) {
         if (!(error instanceof TokenRequestError)) throw error;
         const c = error.classification;
@@ -382,6 +388,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       reportedTenantFailures.delete(state.tenantId);
       tenantPauses.delete(state.tenantId);
     }
+    telemetry.refresh({ outcome: 'refreshed', klass: 'ok', resource });
     log.info(
       { credentialId, resource, outcome: 'refreshed', rotated: Boolean(tokens.refreshToken), attempts: info.attempts, durationMs: clock() - info.started },
       'access token refreshed',
@@ -395,16 +402,19 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     // about the mailbox: only the feature that needs that resource must ask for consent.
     if (c.consent && resource !== 'imap') {
       log.warn({ credentialId, resource, outcome: 'consent_required', code: c.code }, 'no consent for this resource; the mailbox is unaffected');
+      telemetry.refresh({ outcome: 'consent_required', klass: c.kind, resource });
       throw new RefreshFailedError(c);
     }
     await store.markNeedsReauth({ state, code: c.code });
     await cached.deleteAll(credentialId);
     log.warn({ credentialId, resource, outcome: 'needs_reauth', code: c.code }, 'grant is gone; credential needs re-authorization');
+    telemetry.refresh({ outcome: 'needs_reauth', klass: c.kind, resource });
     throw new RefreshFailedError(c);
   }
 
   async function failApp(state: CredentialTokenState, want: Want, resource: TokenResource, c: Classification): Promise<FreshToken> {
     appPause = { until: clock() + APP_FAILURE_PAUSE_MS, code: c.code };
+    telemetry.refresh({ outcome: 'app', klass: c.kind, resource });
     if (!reportedAppFailures.has(c.code)) {
       reportedAppFailures.add(c.code);
       log.error(
@@ -432,6 +442,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     const tenantId = state.tenantId;
     if (tenantId === null) return failTransient(state, want, resource, c, attempts);
     tenantPauses.set(tenantId, { until: clock() + APP_FAILURE_PAUSE_MS, code: c.code });
+    telemetry.refresh({ outcome: 'tenant', klass: c.kind, resource });
     let reported = reportedTenantFailures.get(tenantId);
     if (!reported) reportedTenantFailures.set(tenantId, (reported = new Set()));
     if (!reported.has(c.code)) {
@@ -460,7 +471,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   ): Promise<FreshToken | typeof RETRY> {
     let tokens: TokenSet;
     try {
-      tokens = await deps.identity.refresh({ refreshToken: info.refreshToken, resource: 'imap' });
+      tokens = await telemetry.tokenCall({ credentialId: state.credentialId, resource: 'imap' }, () => deps.identity.refresh({ refreshToken: info.refreshToken, resource: 'imap' }));
     } catch (error) {
       if (!(error instanceof TokenRequestError)) throw error;
       const c = error.classification;
@@ -492,6 +503,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       random,
     });
     await store.recordTransientFailure({ state, code: c.code, nextRetryAt: retryAt });
+    telemetry.refresh({ outcome: c.kind === 'transient' || c.kind === 'loop' ? 'transient' : 'credential', klass: c.kind, resource });
     // A condition of this credential that is not transient (or a tenant failure of a credential
     // without a tenant id) pauses this credential only: it is reported as such.
     const paused: PauseScope | undefined = c.kind === 'transient' || c.kind === 'loop' ? undefined : { scope: 'credential', credentialId: state.credentialId };
@@ -552,7 +564,8 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   }
 
   return {
-    ensureFreshToken,
+    ensureFreshToken: (credentialId, resource, options) =>
+      telemetry.traced('mailbridge.token.ensure_fresh', { [ATTR.credentialId]: credentialId, [ATTR.resource]: resource }, () => ensureFreshToken(credentialId, resource, options)),
     forgetAccessTokens: (credentialId) => cached.deleteAll(credentialId),
     beginShutdown: () => {
       closing = true;

@@ -42,7 +42,16 @@ export function enhancedStatus(response: unknown): string | undefined {
   return typeof response === 'string' ? ENHANCED.exec(response.trim())?.[1] : undefined;
 }
 
+/**
+ * nodemailer reports a failed certificate check as a plain ESOCKET and drops Node's code
+ * (DEPTH_ZERO_SELF_SIGNED_CERT…), keeping only OpenSSL's fixed verify-error strings
+ * (X509_verify_cert_error_string) and Node's altname mismatch: those are recognized here.
+ */
+const CERTIFICATE_MESSAGES = /certificate|altnames|unable to get (local )?issuer|unable to verify/i;
+
 function tlsCause(error: NodemailerErrorFields): boolean {
+  const message = (error as { message?: unknown }).message;
+  if (error.code === 'ESOCKET' && typeof message === 'string' && CERTIFICATE_MESSAGES.test(message)) return true;
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as NodemailerErrorFields).cause, depth++) {
     const code = (e as NodemailerErrorFields).code;
     if (typeof code === 'string' && TLS_CODES.test(code)) return true;

@@ -68,7 +68,9 @@ async function rawOf(who: { userId: string; credentialId: string }, uid: number,
   const raw = await f.imapService.withSession(who.credentialId, async (client) => {
     const lock = await client.getMailboxLock(mailbox, { readOnly: true });
     try {
-      return (await client.fetchOne(String(uid), { source: true }, { uid: true }))!.source!;
+      const found = await client.fetchOne(String(uid), { source: true }, { uid: true });
+      if (!found || !found.source) throw new Error("not found");
+      return found.source;
     } finally {
       lock.release();
     }
@@ -247,7 +249,9 @@ describe('a password mailbox', () => {
     const copy = await f.imapService.withSession(account.id, async (client) => {
       const lock = await client.getMailboxLock('Sent Items', { readOnly: true });
       try {
-        return (await client.fetchOne(String(sent.messages[0]!.uid), { source: true, flags: true }, { uid: true }))!;
+        const found = await client.fetchOne(String(sent.messages[0]!.uid), { source: true, flags: true }, { uid: true });
+        if (!found) throw new Error('not found');
+        return found;
       } finally {
         lock.release();
       }

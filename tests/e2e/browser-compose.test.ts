@@ -57,9 +57,9 @@ test('new message: consent asked once, then sent from the keyboard', async () =>
 
   // The mailbox was connected for reading only: the first send is a handled 409 with a way out.
   tab.expectFailure((url, status) => url.includes('/send') && status === 409);
-  await page.getByLabel('To').fill(`Grace <${FRIEND}>`);
-  await page.getByLabel('Subject').fill('Hello from the browser');
-  await page.getByLabel('Message').fill('Typed in Chromium.');
+  await page.getByLabel('To', { exact: true }).fill(`Grace <${FRIEND}>`);
+  await page.getByLabel('Subject', { exact: true }).fill('Hello from the browser');
+  await page.getByLabel('Message', { exact: true }).fill('Typed in Chromium.');
   await page.getByRole('button', { name: 'Send' }).click();
   const reconnect = page.getByRole('link', { name: 'Reconnect to allow sending' });
   await poll(() => reconnect.count()).toBe(1);
@@ -70,9 +70,9 @@ test('new message: consent asked once, then sent from the keyboard', async () =>
   // The emulator consents and sends the browser back to the compose page.
   await reconnect.click();
   await page.waitForURL(/\/inbox\/[^/]+\/compose$/, { timeout: 20_000 });
-  await page.getByLabel('To').fill(FRIEND);
-  await page.getByLabel('Subject').fill('Hello from the browser');
-  await page.getByLabel('Message').fill('Typed in Chromium.');
+  await page.getByLabel('To', { exact: true }).fill(FRIEND);
+  await page.getByLabel('Subject', { exact: true }).fill('Hello from the browser');
+  await page.getByLabel('Message', { exact: true }).fill('Typed in Chromium.');
   await page.keyboard.press('Control+Enter');
   await page.waitForURL(/\/inbox\?.*sent=1/, { timeout: 20_000 });
   await poll(() => page.getByRole('status').filter({ hasText: 'Message sent.' }).count()).toBe(1);
@@ -90,8 +90,8 @@ test('reply and forward from the message page', async () => {
   await page.getByRole('link', { name: 'Reply', exact: true }).click();
   await page.waitForURL(/\/compose\?reply=\d+/);
   // Prefilled: the sender and "Re:"; the cursor is in the message.
-  await expect(page.getByLabel('To').inputValue()).resolves.toBe(`Grace Hopper <${FRIEND}>`);
-  await expect(page.getByLabel('Subject').inputValue()).resolves.toBe('Re: Conference talk');
+  await expect(page.getByLabel('To', { exact: true }).inputValue()).resolves.toBe(`Grace Hopper <${FRIEND}>`);
+  await expect(page.getByLabel('Subject', { exact: true }).inputValue()).resolves.toBe('Re: Conference talk');
   await page.keyboard.type('Gladly.');
   await step('reply');
   await page.getByRole('button', { name: 'Send' }).click();
@@ -104,9 +104,9 @@ test('reply and forward from the message page', async () => {
 
   await page.getByRole('link', { name: 'Forward', exact: true }).click();
   await page.waitForURL(/\/compose\?forward=\d+/);
-  await expect(page.getByLabel('Subject').inputValue()).resolves.toBe('Fwd: Conference talk');
-  await page.getByLabel('To').fill('linus@fabrikam.test');
-  await page.getByLabel('Message').fill('For your calendar.');
+  await expect(page.getByLabel('Subject', { exact: true }).inputValue()).resolves.toBe('Fwd: Conference talk');
+  await page.getByLabel('To', { exact: true }).fill('linus@fabrikam.test');
+  await page.getByLabel('Message', { exact: true }).fill('For your calendar.');
   await page.getByRole('button', { name: 'Send' }).click();
   await page.waitForURL(/sent=1/, { timeout: 20_000 });
   const forward = await lastReceived();

@@ -1,7 +1,7 @@
 'use client';
 
 import { useRouter } from 'next/navigation';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 
 interface Props {
   /** `/api/mail/accounts/{id}/send` */
@@ -17,6 +17,8 @@ interface Props {
 }
 
 type Problem = { message: string; reconnectUrl?: string };
+
+const DRAFT_FIELDS = ['to', 'cc', 'bcc', 'subject', 'text'] as const;
 
 /** "a@x, Name <b@y>; c@z" → the API's recipients; blank → []. */
 export function parseRecipients(value: string): Array<string | { name: string; address: string }> {
@@ -36,6 +38,32 @@ export function parseRecipients(value: string): Array<string | { name: string; a
 export function ComposeForm({ sendApi, from, to, cc, subject, original, doneHref }: Props) {
   const router = useRouter();
   const [state, setState] = useState<{ busy: boolean; problem?: Problem; sent?: boolean }>({ busy: false });
+  const formRef = useRef<HTMLFormElement>(null);
+  // A reconnect (consent to send) leaves the page: the draft waits in this tab's sessionStorage.
+  const draftKey = `mailbridge.draft:${sendApi}:${original ? `${original.kind}:${original.mailbox}:${original.uid}` : 'new'}`;
+
+  useEffect(() => {
+    const saved = window.sessionStorage.getItem(draftKey);
+    const form = formRef.current;
+    if (!saved || !form) return;
+    window.sessionStorage.removeItem(draftKey);
+    try {
+      const draft = JSON.parse(saved) as Record<string, unknown>;
+      for (const name of DRAFT_FIELDS) {
+        const field = form.elements.namedItem(name);
+        if ((field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) && typeof draft[name] === 'string') field.value = draft[name];
+      }
+    } catch {
+      // A damaged draft is dropped.
+    }
+  }, [draftKey]);
+
+  function keepDraft() {
+    const form = formRef.current;
+    if (!form) return;
+    const data = new FormData(form);
+    window.sessionStorage.setItem(draftKey, JSON.stringify(Object.fromEntries(DRAFT_FIELDS.map((name) => [name, String(data.get(name) ?? '')]))));
+  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -69,6 +97,7 @@ export function ComposeForm({ sendApi, from, to, cc, subject, original, doneHref
 
   return (
     <form
+      ref={formRef}
       className="grid compose-form"
       onSubmit={submit}
       onKeyDown={(event) => {
@@ -122,7 +151,7 @@ export function ComposeForm({ sendApi, from, to, cc, subject, original, doneHref
         <div className="alert error" role="alert" style={{ gridColumn: '1 / -1' }}>
           <p>{state.problem.message}</p>
           {state.problem.reconnectUrl ? (
-            <a className="button primary" href={state.problem.reconnectUrl}>
+            <a className="button primary" href={state.problem.reconnectUrl} onClick={keepDraft}>
               Reconnect to allow sending
             </a>
           ) : null}

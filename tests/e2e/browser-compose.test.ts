@@ -67,17 +67,19 @@ test('new message: consent asked once, then sent from the keyboard', async () =>
   expect(smtp.received).toHaveLength(0);
   await step('consent-needed');
 
-  // The emulator consents and sends the browser back to the compose page.
+  // The emulator consents and sends the browser back to the compose page, draft intact.
   await reconnect.click();
   await page.waitForURL(/\/inbox\/[^/]+\/compose$/, { timeout: 20_000 });
-  await page.getByLabel('To', { exact: true }).fill(FRIEND);
-  await page.getByLabel('Subject', { exact: true }).fill('Hello from the browser');
-  await page.getByLabel('Message', { exact: true }).fill('Typed in Chromium.');
+  await poll(async () => (await page.getByLabel('Message', { exact: true }).inputValue()) === 'Typed in Chromium.' ? 1 : 0).toBe(1);
+  await expect(page.getByLabel('To', { exact: true }).inputValue()).resolves.toBe(`Grace <${FRIEND}>`);
+  await expect(page.getByLabel('Subject', { exact: true }).inputValue()).resolves.toBe('Hello from the browser');
+  await page.getByLabel('Message', { exact: true }).focus();
   await page.keyboard.press('Control+Enter');
   await page.waitForURL(/\/inbox\?.*sent=1/, { timeout: 20_000 });
   await poll(() => page.getByRole('status').filter({ hasText: 'Message sent.' }).count()).toBe(1);
   expect(smtp.received.at(-1)!.to).toEqual([FRIEND]);
   const sent = await lastReceived();
+  expect(sent.to).toMatchObject({ value: [{ name: 'Grace', address: FRIEND }] });
   expect(sent.subject).toBe('Hello from the browser');
   expect(sent.text).toContain('Typed in Chromium.');
   await step('sent');

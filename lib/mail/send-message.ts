@@ -14,8 +14,6 @@ import { composeMessage, MAX_MESSAGE_BYTES, type Address, type OriginalMessage }
 import { findOwnedAccount } from './accounts';
 import { resolveContext, resolveSmtp, type MailContext } from './context';
 
-const log = childLogger('send');
-
 /** Any C0 control character or DEL: nothing that could end a header line belongs in one. */
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const MAX_RECIPIENTS = 100;
@@ -108,6 +106,7 @@ function composePath(accountId: string, input: z.infer<typeof sendMessageInput>)
 
 export async function sendMessage(options: { userId: string; accountId: string; input: unknown; ctx?: MailContext }): Promise<SendResult> {
   const input = parse(options.input);
+  const log = childLogger('send');
   const ctx = await resolveContext(options.ctx);
   const account = await findOwnedAccount(ctx.db, options);
   if (account.status === 'needs_reauth') throw new AppError('needs_reauth', 'The mailbox must be reconnected by its owner');

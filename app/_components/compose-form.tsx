@@ -113,7 +113,7 @@ export function ComposeForm({ sendApi, from, to, cc, subject, original, doneHref
       </p>
       <label>
         To
-        <input name="to" type="text" defaultValue={to} required={!original || original.kind === 'reply'} autoComplete="email" autoFocus={to === ''} placeholder="name@example.com, …" />
+        <input name="to" type="text" defaultValue={to} required autoComplete="email" autoFocus={to === ''} placeholder="name@example.com, …" />
       </label>
       <label>
         Cc

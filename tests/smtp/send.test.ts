@@ -8,7 +8,7 @@ import { simpleParser } from 'mailparser';
 import { childLogger } from '@/lib/log';
 import { AppError } from '@/lib/errors';
 import { IMAP_SCOPE, SMTP_SCOPE } from '@/lib/microsoft/scopes';
-import { addPasswordAccount, getMessage, listMessages, sendMessage, type MailContext } from '@/lib/mail';
+import { addPasswordAccount, disconnectAccount, getMessage, listMessages, sendMessage, type MailContext } from '@/lib/mail';
 import { createSmtpAccountLoader, createSmtpService } from '@/lib/smtp';
 import type { EnsureFreshTokenOptions, TokenResource } from '@/lib/tokens';
 import { buildEml } from '../support/mail-fixtures';
@@ -262,6 +262,11 @@ describe('a password mailbox', () => {
     expect(copy.source!.toString()).toMatch(/^Bcc: audit@imap\.example/m);
     expect(passwordSmtp.received.at(-1)!.raw.toString()).not.toMatch(/^bcc:/im);
     expect([...copy.flags!]).toContain('\\Seen');
+
+    // Disconnecting drops the SMTP password with the IMAP one.
+    await disconnectAccount({ userId, accountId: account.id, ctx });
+    const gone = await f.tokens.database.db.mailCredential.findUniqueOrThrow({ where: { id: account.id } });
+    expect(gone).toMatchObject({ passwordSealed: null, smtpPasswordSealed: null });
   });
 
   it('without SMTP settings is a clear 400', async () => {

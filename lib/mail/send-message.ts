@@ -10,7 +10,7 @@ import { appendToSent, fetchMessageSource, markAnswered } from '../imap/compose-
 import { mailboxSchema, uidSchema } from '../imap/params';
 import { toAddressList } from '../imap/addresses';
 import { childLogger } from '../log';
-import { composeMessage, MAX_MESSAGE_BYTES, type Address, type OriginalMessage } from '../smtp/compose';
+import { composeMessage, forwardSubject, MAX_MESSAGE_BYTES, replyRecipients, replySubject, type Address, type OriginalMessage } from '../smtp/compose';
 import { findOwnedAccount } from './accounts';
 import { resolveContext, resolveSmtp, type MailContext } from './context';
 
@@ -71,7 +71,7 @@ function addressesOf(value: AddressObject | AddressObject[] | undefined): Addres
   return objects.flatMap((o) => toAddressList(o.value));
 }
 
-async function loadOriginal(ctx: MailContext, credentialId: string, ref: { mailbox: string; uid: number }): Promise<OriginalMessage> {
+export async function loadOriginal(ctx: MailContext, credentialId: string, ref: { mailbox: string; uid: number }): Promise<OriginalMessage> {
   const source = await ctx.imap.withSession(credentialId, (client) => fetchMessageSource(client, ref));
   const parsed = await simpleParser(source);
   const references = parsed.references === undefined ? [] : Array.isArray(parsed.references) ? parsed.references : [parsed.references];
@@ -146,4 +146,23 @@ export async function sendMessage(options: { userId: string; accountId: string; 
     await ctx.imap.withSession(account.id, (client) => markAnswered(client, ref)).catch(() => undefined);
   }
   return { messageId: composed.messageId, rejected: result.rejected };
+}
+
+/** What the compose page prefills for a reply, a reply to all, or a forward of one message. */
+export async function composeDefaults(options: {
+  userId: string;
+  accountId: string;
+  mailbox: string;
+  uid: string;
+  kind: 'reply' | 'replyAll' | 'forward';
+  ctx?: MailContext;
+}): Promise<{ to: Address[]; cc: Address[]; subject: string }> {
+  const ref = messageRef.safeParse({ mailbox: options.mailbox, uid: options.uid });
+  if (!ref.success) throw new AppError('invalid_request', 'Not a message of this mailbox');
+  const ctx = await resolveContext(options.ctx);
+  const account = await findOwnedAccount(ctx.db, options);
+  const row = await ctx.db.mailCredential.findUniqueOrThrow({ where: { id: account.id }, select: { email: true } });
+  const original = await loadOriginal(ctx, account.id, ref.data);
+  if (options.kind === 'forward') return { to: [], cc: [], subject: forwardSubject(original.subject) };
+  return { ...replyRecipients(original, row.email, options.kind === 'replyAll'), subject: replySubject(original.subject) };
 }

@@ -78,6 +78,28 @@ export function replyReferences(original: Pick<OriginalMessage, 'messageId' | 'r
   return unique.length > 20 ? [unique[0]!, ...unique.slice(-19)] : unique;
 }
 
+/**
+ * Who a reply goes to, as mail clients do: the original's Reply-To if it names one, else its
+ * sender (a reply to one's own sent message goes to its recipients); "reply all" adds the other
+ * To and Cc recipients as Cc. Never the mailbox itself; no address twice.
+ */
+export function replyRecipients(original: Pick<OriginalMessage, 'from' | 'replyTo' | 'to' | 'cc'>, self: string, all: boolean): { to: Address[]; cc: Address[] } {
+  const me = self.toLowerCase();
+  const seen = new Set<string>([me]);
+  const take = (list: Address[]) =>
+    list.filter((a) => {
+      const key = a.address.toLowerCase();
+      if (!a.address || seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  const fromSelf = original.from?.address.toLowerCase() === me;
+  const primary = fromSelf ? original.to : original.replyTo.length > 0 ? original.replyTo : original.from ? [original.from] : [];
+  const to = take(primary);
+  const cc = all ? take([...(fromSelf ? [] : original.to), ...original.cc]) : [];
+  return { to, cc };
+}
+
 export function formatAddress(a: Address | null): string {
   if (!a) return 'unknown sender';
   return a.name ? `${a.name} <${a.address}>` : a.address;

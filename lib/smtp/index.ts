@@ -1,7 +1,7 @@
 // SMTP for mailboxes: building messages (MailComposer), submitting them (XOAUTH2 for Microsoft
 // mailboxes, with one refresh-and-retry on 535; their own login for password mailboxes), and
 // what an SMTP failure means.
-export { composeMessage, replySubject, forwardSubject, replyReferences, quoteForReply, quoteForForward, MAX_MESSAGE_BYTES, type Address, type ComposeInput, type ComposedMessage, type OriginalMessage } from './compose';
+export { composeMessage, replyRecipients, replySubject, forwardSubject, replyReferences, quoteForReply, quoteForForward, MAX_MESSAGE_BYTES, type Address, type ComposeInput, type ComposedMessage, type OriginalMessage } from './compose';
 export { classifySmtpError, enhancedStatus, smtpAuthDisabled, SMTP_AUTH_DISABLED_MESSAGE, type SmtpFailure, type SmtpFailureKind } from './errors';
 export { sendReconnectUrl, withSendConsent } from './consent';
 export { submitMessage, verifySmtpLogin, type SmtpAccount, type SubmitDeps, type OutgoingMessage, type SubmitResult, type PasswordSmtpServer } from './submit';

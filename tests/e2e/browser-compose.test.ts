@@ -25,7 +25,7 @@ beforeAll(async () => {
   app.emulator.setDefaultUser(USER);
   await app.dovecot!.save(
     USER,
-    buildEml({ from: `Grace Hopper <${FRIEND}>`, to: USER, subject: 'Conference talk', text: 'Will you give the keynote?', attachments: [{ filename: 'agenda.txt', contentType: 'text/plain', content: 'Day 1: keynote' }] }).replace(
+    buildEml({ from: `Grace Hopper <${FRIEND}>`, to: USER, cc: `Linus <linus@fabrikam.test>, ${USER}`, subject: 'Conference talk', text: 'Will you give the keynote?', attachments: [{ filename: 'agenda.txt', contentType: 'text/plain', content: 'Day 1: keynote' }] }).replace(
       /^Message-ID: .*$/m,
       'Message-ID: <talk-1@fabrikam.test>',
     ),
@@ -103,6 +103,15 @@ test('reply and forward from the message page', async () => {
   expect(reply.inReplyTo).toBe('<talk-1@fabrikam.test>');
   expect(reply.text).toMatch(/^Gladly\.\n\nOn .* wrote:\n> Will you give the keynote\?/);
   await step('replied');
+
+  // Reply all adds the other recipients as Cc, never oneself.
+  await page.getByRole('link', { name: 'Reply all', exact: true }).click();
+  await page.waitForURL(/\/compose\?replyAll=\d+/);
+  await expect(page.getByLabel('To', { exact: true }).inputValue()).resolves.toBe(`Grace Hopper <${FRIEND}>`);
+  await expect(page.getByLabel('Cc', { exact: true }).inputValue()).resolves.toBe('Linus <linus@fabrikam.test>');
+  await step('reply-all');
+  await page.getByRole('link', { name: '← Back' }).click();
+  await page.waitForURL(/\/inbox\/[^/]+\/\d+\?mailbox=INBOX$/);
 
   await page.getByRole('link', { name: 'Forward', exact: true }).click();
   await page.waitForURL(/\/compose\?forward=\d+/);

@@ -1,7 +1,7 @@
 // Building messages and reading SMTP failures: pure, no servers.
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { classifySmtpError, composeMessage, enhancedStatus, forwardSubject, replyReferences, replySubject, type OriginalMessage } from '@/lib/smtp';
+import { classifySmtpError, composeMessage, enhancedStatus, forwardSubject, replyRecipients, replyReferences, replySubject, type OriginalMessage } from '@/lib/smtp';
 
 const from = { name: 'Ada Lovelace', address: 'ada@contoso.example' };
 const original: OriginalMessage = {
@@ -35,6 +35,24 @@ describe('subjects and threading', () => {
     expect(trimmed).toHaveLength(20);
     expect(trimmed[0]).toBe('<m0@x>');
     expect(trimmed.at(-1)).toBe('<last@x>');
+  });
+});
+
+describe('replyRecipients', () => {
+  const a = (address: string, name = '') => ({ name, address });
+  const base = { from: a('grace@contoso.example', 'Grace'), replyTo: [], to: [a('ada@contoso.example'), a('bob@contoso.example')], cc: [a('Carol@contoso.example'), a('GRACE@contoso.example')] };
+
+  it('reply: the sender, or the Reply-To it names', () => {
+    expect(replyRecipients(base, 'ada@contoso.example', false)).toEqual({ to: [a('grace@contoso.example', 'Grace')], cc: [] });
+    expect(replyRecipients({ ...base, replyTo: [a('list@contoso.example')] }, 'ada@contoso.example', false).to).toEqual([a('list@contoso.example')]);
+  });
+
+  it('reply all: the others as Cc, never oneself, nobody twice (case-insensitive)', () => {
+    expect(replyRecipients(base, 'ADA@contoso.example', true)).toEqual({ to: [a('grace@contoso.example', 'Grace')], cc: [a('bob@contoso.example'), a('Carol@contoso.example')] });
+  });
+
+  it("a reply to one's own sent message goes to its recipients", () => {
+    expect(replyRecipients({ ...base, from: a('ada@contoso.example') }, 'ada@contoso.example', false)).toEqual({ to: [a('bob@contoso.example')], cc: [] });
   });
 });
 

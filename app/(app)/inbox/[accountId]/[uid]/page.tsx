@@ -75,6 +75,9 @@ function Message({ message, accountId, mailbox, folders, back }: { message: Mess
         <Link className="button primary" href={withQuery(`/inbox/${encodeURIComponent(accountId)}/compose`, { reply: String(message.uid), mailbox })}>
           Reply
         </Link>
+        <Link className="button" href={withQuery(`/inbox/${encodeURIComponent(accountId)}/compose`, { replyAll: String(message.uid), mailbox })}>
+          Reply all
+        </Link>
         <Link className="button" href={withQuery(`/inbox/${encodeURIComponent(accountId)}/compose`, { forward: String(message.uid), mailbox })}>
           Forward
         </Link>

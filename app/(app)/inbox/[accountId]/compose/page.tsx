@@ -2,8 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import type { MessageDetail } from '@/lib/imap';
-import { getMessage, listAccounts } from '@/lib/mail';
-import { forwardSubject, replySubject } from '@/lib/smtp/compose';
+import { composeDefaults, getMessage, listAccounts } from '@/lib/mail';
 import { ComposeForm } from '../../../../_components/compose-form';
 import { formatAddress, withQuery } from '../../../../_components/format';
 import { pageUserId } from '../../../../_components/page-user';
@@ -28,25 +27,31 @@ export default async function ComposePage({ params, searchParams }: { params: Pa
   if (!account) notFound();
   const mailbox = one(query.mailbox) ?? 'INBOX';
   const reply = one(query.reply);
+  const replyAll = one(query.replyAll);
   const forward = one(query.forward);
-  const uid = reply ?? forward;
-  const kind = reply ? 'reply' : forward ? 'forward' : null;
+  const uid = reply ?? replyAll ?? forward;
+  const kind = reply ? 'reply' : replyAll ? 'replyAll' : forward ? 'forward' : null;
   const inbox = withQuery('/inbox', { account: accountId, mailbox });
 
   let original: MessageDetail | null = null;
-  if (uid) {
-    const loaded = await attempt(() => getMessage({ userId, accountId, uid, mailbox }));
+  let defaults = { to: [] as Array<{ name: string; address: string }>, cc: [] as Array<{ name: string; address: string }>, subject: '' };
+  if (uid && kind) {
+    const loaded = await attempt(async () => {
+      const [message, prefill] = await Promise.all([getMessage({ userId, accountId, uid, mailbox }), composeDefaults({ userId, accountId, uid, mailbox, kind })]);
+      defaults = prefill;
+      return message;
+    });
     if (!loaded.ok) {
       return (
         <article className="card stack">
           <Link href={inbox}>← Back</Link>
-          <Problem error={loaded.error} accountId={accountId} retryHref={withQuery(`/inbox/${accountId}/compose`, { mailbox, reply, forward })} />
+          <Problem error={loaded.error} accountId={accountId} retryHref={withQuery(`/inbox/${accountId}/compose`, { mailbox, reply, replyAll, forward })} />
         </article>
       );
     }
     original = loaded.value;
   }
-  const title = kind === 'reply' ? 'Reply' : kind === 'forward' ? 'Forward' : 'New message';
+  const title = kind === 'reply' ? 'Reply' : kind === 'replyAll' ? 'Reply all' : kind === 'forward' ? 'Forward' : 'New message';
   const back = original ? withQuery(`/inbox/${encodeURIComponent(accountId)}/${original.uid}`, { mailbox }) : inbox;
   return (
     <article className="card stack">
@@ -55,9 +60,10 @@ export default async function ComposePage({ params, searchParams }: { params: Pa
       <ComposeForm
         sendApi={`/api/mail/accounts/${encodeURIComponent(accountId)}/send`}
         from={account.email}
-        to={kind === 'reply' && original?.from ? address(original.from) : ''}
-        subject={original ? (kind === 'reply' ? replySubject(original.subject) : forwardSubject(original.subject)) : ''}
-        {...(original && kind ? { original: { kind, mailbox, uid: original.uid } } : {})}
+        to={defaults.to.map(address).join(', ')}
+        cc={defaults.cc.map(address).join(', ')}
+        subject={defaults.subject}
+        {...(original && kind ? { original: { kind: kind === 'forward' ? 'forward' : 'reply', mailbox, uid: original.uid } } : {})}
         doneHref={original ? withQuery(`/inbox/${encodeURIComponent(accountId)}/${original.uid}`, { mailbox, sent: '1' }) : withQuery('/inbox', { account: accountId, mailbox, sent: '1' })}
       />
       {original ? (

@@ -3,6 +3,7 @@
 // checked against the emulator) that delivers into Dovecot, read back over IMAP. Consent on
 // demand (409 + reconnectUrl), reply headers, the 535 retry once, 5.7.139, password mailboxes,
 // bad input, ownership.
+import { writeFileSync } from 'node:fs';
 import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -31,7 +32,6 @@ beforeAll(async () => {
   smtp = await startSmtpServer({ introspectionUrl: () => app.emulator.smtpIntrospectionUrl, deliverTo: () => app.dovecot! });
   passwordSmtp = await startSmtpServer({ mode: 'password', deliverTo: passwordImap });
   // One certificate file for both servers: NODE_EXTRA_CA_CERTS takes one path.
-  const { writeFileSync } = await import('node:fs');
   const bundle = `${smtp.caFile}.bundle.pem`;
   writeFileSync(bundle, `${smtp.ca}\n${passwordSmtp.ca}`);
   app = await startApp({ users: [ADA, BOB], env: { ...smtp.appEnv, NODE_EXTRA_CA_CERTS: bundle } });

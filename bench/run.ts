@@ -2,6 +2,7 @@
 // Needs PostgreSQL and Redis on loopback (scripts/setup-system.sh starts them).
 import { benchCronRefresh } from './cron-refresh';
 import { benchImapInbox } from './imap-inbox';
+import { benchMail } from './mail';
 import { benchOneDriveSync } from './onedrive-sync';
 import { benchTokenLayer } from './token-layer';
 
@@ -10,6 +11,7 @@ const benches: Record<string, () => Promise<void>> = {
   cron: benchCronRefresh,
   onedrive: benchOneDriveSync,
   imap: benchImapInbox,
+  mail: benchMail,
 };
 
 async function main() {

@@ -44,6 +44,8 @@ export interface MicrosoftEmulator {
   readonly graphUrl: string;
   /** Dovecot's introspection_url. */
   readonly introspectionUrl: string;
+  /** The test SMTP server's token check: active only for tokens carrying SMTP.Send. */
+  readonly smtpIntrospectionUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
   /** Tenant of users added without one. */
@@ -149,6 +151,7 @@ export async function startMicrosoftEmulator(options: MicrosoftEmulatorOptions =
     url,
     graphUrl: `${url}/v1.0`,
     introspectionUrl: `${url}/introspect`,
+    smtpIntrospectionUrl: `${url}/introspect/smtp`,
     clientId: state.config.clientId,
     clientSecret,
     tenantId: state.config.defaultTenantId,

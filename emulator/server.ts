@@ -5,7 +5,7 @@ import { aadError } from './errors';
 import { handleGraph } from './graph/routes';
 import { escapeHtml, redirect, sendHtml, sendJson } from './http';
 import { handleAuthorize } from './identity/authorize';
-import { handleIntrospect } from './identity/introspect';
+import { handleIntrospect, handleSmtpIntrospect } from './identity/introspect';
 import { jwks, openIdConfiguration } from './identity/metadata';
 import { resolveTenant } from './identity/tenants';
 import { handleToken } from './identity/token';
@@ -35,6 +35,7 @@ async function route(ctx: EmulatorContext, req: IncomingMessage, res: ServerResp
   let m: RegExpExecArray | null;
 
   if (path === '/introspect') return handleIntrospect(ctx, req, res, url);
+  if (path === '/introspect/smtp') return handleSmtpIntrospect(ctx, req, res, url);
   if (path.startsWith('/v1.0/') || path === '/v1.0' || path.startsWith('/download/') || path === '/oidc/userinfo') return handleGraph(ctx, req, res, url);
   if ((m = ROUTES.token.exec(path))) return handleToken(ctx, req, res, decodeURIComponent(m[1]!));
   if ((m = ROUTES.authorize.exec(path))) return handleAuthorize(ctx, req, res, url, decodeURIComponent(m[1]!));

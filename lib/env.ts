@@ -44,6 +44,10 @@ const schema = z.object({
   IMAP_SECURE: bool.default(true),
   /** Password mailboxes may name loopback/private hosts (local servers); off in production. */
   IMAP_ALLOW_PRIVATE_HOSTS: bool.default(false),
+  /** SMTP submission for Microsoft mailboxes (SPEC §2): STARTTLS required unless SMTP_SECURE. */
+  SMTP_HOST: z.string().min(1).default('smtp.office365.com'),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_SECURE: bool.default(false),
   TOKEN_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(0).default(300),
   CRON_SECRET: optionalString,
   /** Cron: warm cached access tokens that expire within this many seconds. */

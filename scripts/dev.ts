@@ -78,6 +78,9 @@ function printBanner({ baseUrl, sandbox, dataDir }: { baseUrl: string; sandbox: 
         sandbox.dovecot
           ? `  │ IMAP: local Dovecot on ${sandbox.dovecot.host}:${sandbox.dovecot.port} with sample mail (XOAUTH2 only)`
           : `  │ IMAP: none — ${sandbox.dovecotSkipped}; the inbox will show a connection error`,
+        sandbox.smtp
+          ? `  │ SMTP: local submission server on ${sandbox.smtp.host}:${sandbox.smtp.port} (STARTTLS, XOAUTH2); sent mail lands in the local Dovecot`
+          : '  │ SMTP: none (needs the local Dovecot); sending will fail to connect',
         `  │ Data (database, keys) lives in ${dataDir}/. Nothing here talks to Microsoft.`,
         '  └──────────────────────────────────────────────────────────────────────────',
         '',

@@ -15,6 +15,7 @@ export function AddImapForm() {
     const form = event.currentTarget;
     const data = new FormData(form);
     const email = String(data.get('email') ?? '').trim();
+    const smtpHost = String(data.get('smtpHost') ?? '').trim();
     const body = {
       email,
       host: String(data.get('host') ?? '').trim(),
@@ -22,6 +23,18 @@ export function AddImapForm() {
       secure: data.get('secure') === 'on',
       username: String(data.get('username') ?? '').trim() || email,
       password: String(data.get('password') ?? ''),
+      // The outgoing server: optional (without it the mailbox can read but not send).
+      ...(smtpHost
+        ? {
+            smtp: {
+              host: smtpHost,
+              port: Number(data.get('smtpPort')),
+              secure: data.get('smtpSecure') === 'on',
+              ...(String(data.get('smtpUsername') ?? '').trim() ? { username: String(data.get('smtpUsername')).trim() } : {}),
+              ...(String(data.get('smtpPassword') ?? '') ? { password: String(data.get('smtpPassword')) } : {}),
+            },
+          }
+        : {}),
     };
     setStatus({ kind: 'busy' });
     try {
@@ -64,6 +77,28 @@ export function AddImapForm() {
       <label className="inline">
         <input name="secure" type="checkbox" defaultChecked /> Use TLS (recommended)
       </label>
+      <fieldset className="grid" style={{ gridColumn: '1 / -1' }}>
+        <legend>Sending (SMTP) — optional; needed to send, reply and forward</legend>
+        <label>
+          SMTP server
+          <input name="smtpHost" type="text" placeholder="smtp.example.com" autoComplete="off" spellCheck={false} />
+        </label>
+        <label>
+          SMTP port
+          <input name="smtpPort" type="number" min={1} max={65535} defaultValue={587} />
+        </label>
+        <label>
+          SMTP user name <span className="muted">(if not the IMAP one)</span>
+          <input name="smtpUsername" type="text" autoComplete="off" spellCheck={false} />
+        </label>
+        <label>
+          SMTP password <span className="muted">(if not the IMAP one)</span>
+          <input name="smtpPassword" type="password" autoComplete="off" />
+        </label>
+        <label className="inline">
+          <input name="smtpSecure" type="checkbox" /> TLS from the start (port 465); otherwise STARTTLS is required
+        </label>
+      </fieldset>
       <div className="actions">
         <button type="submit" className="button primary" disabled={status.kind === 'busy'} aria-busy={status.kind === 'busy'}>
           {status.kind === 'busy' ? 'Checking the login…' : 'Add IMAP mailbox'}

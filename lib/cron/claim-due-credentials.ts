@@ -101,5 +101,5 @@ export async function claimDueCredentials(options: ClaimDueCredentialsOptions): 
 }
 
 function isTokenResource(value: string): value is TokenResource {
-  return value === 'imap' || value === 'graph';
+  return value === 'imap' || value === 'graph' || value === 'smtp';
 }

@@ -20,6 +20,10 @@ export const refreshTokenAad = (credentialId: string) =>
 export const passwordAad = (credentialId: string) =>
   secretAad({ table: 'MailCredential', id: credentialId, field: 'password' });
 
+/** MailCredential.smtpPasswordSealed (a password mailbox's SMTP submission password) */
+export const smtpPasswordAad = (credentialId: string) =>
+  secretAad({ table: 'MailCredential', id: credentialId, field: 'smtpPassword' });
+
 /** AccessToken.tokenSealed: the row is (credentialId, resource), so the resource names it. */
 export const accessTokenAad = (credentialId: string, resource: string) =>
   secretAad({ table: 'AccessToken', id: credentialId, field: resource });

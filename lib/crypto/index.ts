@@ -1,6 +1,6 @@
 // Secrets at rest (SPEC §5.5): sealing, opening, keys and their rotation.
 export { seal, open, isSealedWithCurrentKey, sealedKeyId } from './seal';
-export { secretAad, refreshTokenAad, passwordAad, accessTokenAad, cacheAad } from './aad';
+export { secretAad, refreshTokenAad, passwordAad, smtpPasswordAad, accessTokenAad, cacheAad } from './aad';
 export { SecretDecryptError, CryptoConfigError, type SecretDecryptReason } from './errors';
 export { keyIdOf, keyringFromKeys, parseKey, type Keyring } from './keyring';
 export { loadKeyring, DEV_KEY_FILE, type KeyringEnv } from './load-keyring';

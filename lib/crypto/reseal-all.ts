@@ -2,7 +2,7 @@
 // value is written back with a compare-and-set on the ciphertext that was read, so a refresh that
 // stored a newer token in the meantime is never overwritten with the older one.
 import type { PrismaClient } from '../db';
-import { accessTokenAad, passwordAad, refreshTokenAad } from './aad';
+import { accessTokenAad, passwordAad, refreshTokenAad, smtpPasswordAad } from './aad';
 import { SecretDecryptError } from './errors';
 import type { Keyring } from './keyring';
 import { isSealedWithCurrentKey, open, seal } from './seal';
@@ -37,6 +37,7 @@ export interface ResealCounts {
 export const SECRET_COLUMNS = [
   'MailCredential.refreshTokenSealed',
   'MailCredential.passwordSealed',
+  'MailCredential.smtpPasswordSealed',
   'AccessToken.tokenSealed',
 ] as const;
 export type SecretColumn = (typeof SECRET_COLUMNS)[number];
@@ -163,6 +164,33 @@ const READERS: Record<SecretColumn, (db: ResealDb) => BatchReader> = {
                 aad: passwordAad(id),
                 replace: async (next: string) =>
                   (await db.mailCredential.updateMany({ where: { id, passwordSealed: sealed }, data: { passwordSealed: next } }))
+                    .count === 1,
+              },
+            ],
+      );
+    };
+  },
+
+  'MailCredential.smtpPasswordSealed': (db) => {
+    let after: string | undefined;
+    return async (take) => {
+      const rows = await db.mailCredential.findMany({
+        where: { smtpPasswordSealed: { not: null }, ...(after === undefined ? {} : { id: { gt: after } }) },
+        orderBy: { id: 'asc' },
+        take,
+        select: { id: true, smtpPasswordSealed: true },
+      });
+      after = rows.at(-1)?.id ?? after;
+      return rows.flatMap(({ id, smtpPasswordSealed: sealed }) =>
+        sealed === null
+          ? []
+          : [
+              {
+                ref: { id },
+                sealed,
+                aad: smtpPasswordAad(id),
+                replace: async (next: string) =>
+                  (await db.mailCredential.updateMany({ where: { id, smtpPasswordSealed: sealed }, data: { smtpPasswordSealed: next } }))
                     .count === 1,
               },
             ],

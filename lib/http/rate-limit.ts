@@ -22,6 +22,8 @@ export interface RateLimitRule {
 export const RATE_LIMITS = {
   /** POST /api/mail/accounts: each attempt is a password login against a host the user names. */
   passwordLogin: { name: 'password-login', limit: 10, windowSeconds: 600 },
+  /** POST /api/mail/accounts/{id}/send: each submits a message over SMTP. */
+  mailSend: { name: 'mail-send', limit: 60, windowSeconds: 600 },
   /** GET /api/mail/connect: each records a pending flow and sends the browser to Microsoft. */
   mailConnect: { name: 'mail-connect', limit: 20, windowSeconds: 600 },
   /** POST /api/knowledge */

@@ -2,10 +2,10 @@
 // anything is written; the password is then stored sealed, bound to its row and field.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { passwordAad } from '../crypto';
+import { passwordAad, smtpPasswordAad } from '../crypto';
 import { isUniqueViolation } from '../db';
 import { AppError } from '../errors';
-import { resolveContext, type MailContext } from './context';
+import { resolveContext, resolveSmtp, type MailContext } from './context';
 import { DISCONNECTED, summarySelect, toAccountSummary, type AccountSummary } from './accounts';
 
 const noControl = (v: string) => !/[\r\n\0]/.test(v);
@@ -15,20 +15,38 @@ const port = z.preprocess(
   z.number({ error: 'port must be a number' }).int('port must be an integer').min(1, 'port must be 1-65535').max(65535, 'port must be 1-65535'),
 );
 
+// Host names and IP literals only: no URLs, ports or spaces.
+const hostSchema = z
+  .string({ error: 'host is required' })
+  .trim()
+  .min(1, 'host is required')
+  .max(253)
+  .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$/, 'host must be a host name or IP address')
+  .transform((v) => v.replace(/^\[(.*)\]$/, '$1'));
+
+/**
+ * The outgoing (SMTP submission) server. `secure`: TLS from the first byte (port 465); otherwise
+ * STARTTLS is required (587). Username and password default to the IMAP ones.
+ */
+const smtpSchema = z
+  .object({
+    host: hostSchema,
+    port,
+    secure: z.boolean({ error: 'secure must be true or false' }).default(false),
+    username: z.string().min(1).max(320).refine(noControl, 'username must not contain line breaks').optional(),
+    password: z.string().min(1).max(1024).refine(noControl, 'password must not contain line breaks or NUL').optional(),
+  })
+  .strict();
+
 export const passwordAccountSchema = z.object({
   email: z.email({ error: 'email must be an email address' }).max(320).transform((v) => v.toLowerCase()),
-  // Host names and IP literals only: no URLs, ports or spaces.
-  host: z
-    .string({ error: 'host is required' })
-    .trim()
-    .min(1, 'host is required')
-    .max(253)
-    .regex(/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$/, 'host must be a host name or IP address')
-    .transform((v) => v.replace(/^\[(.*)\]$/, '$1')),
+  host: hostSchema,
   port,
   secure: z.boolean({ error: 'secure must be true or false' }).default(true),
   username: z.string().min(1).max(320).refine(noControl, 'username must not contain line breaks').optional(),
   password: z.string({ error: 'password is required' }).min(1, 'password is required').max(1024).refine(noControl, 'password must not contain line breaks or NUL'),
+  /** Where the mailbox sends from; without it the mailbox can read but not send. */
+  smtp: smtpSchema.optional(),
 });
 
 export type PasswordAccountInput = z.input<typeof passwordAccountSchema>;
@@ -59,6 +77,10 @@ export async function addPasswordAccount(options: { userId: string; input: unkno
 
   // Before anything is saved: a wrong password or an unreachable server leaves no trace.
   await ctx.imap.verifyPasswordLogin({ host: account.host, port: account.port, secure: account.secure, username, password: account.password });
+  const smtp = account.smtp
+    ? { host: account.smtp.host, port: account.smtp.port, secure: account.smtp.secure, username: account.smtp.username ?? username, password: account.smtp.password ?? account.password }
+    : null;
+  if (smtp) await (await resolveSmtp(ctx)).verifyPasswordLogin(smtp);
 
   const id = existing?.id ?? randomUUID();
   const fields = {
@@ -69,6 +91,11 @@ export async function addPasswordAccount(options: { userId: string; input: unkno
     imapSecure: account.secure,
     imapUsername: username,
     passwordSealed: ctx.secrets.seal(account.password, passwordAad(id)),
+    smtpHost: smtp?.host ?? null,
+    smtpPort: smtp?.port ?? null,
+    smtpSecure: smtp?.secure ?? null,
+    smtpUsername: smtp?.username ?? null,
+    smtpPasswordSealed: smtp ? ctx.secrets.seal(smtp.password, smtpPasswordAad(id)) : null,
     refreshTokenSealed: null,
     lastError: null,
     failureCount: 0,

@@ -3,13 +3,16 @@
 import type { PrismaClient } from '../db';
 import type { SecretBox } from '../crypto';
 import type { ImapService } from '../imap/service';
+import type { SmtpService } from '../smtp/service';
 
 export interface MailContext {
   db: PrismaClient;
   imap: Pick<
     ImapService,
-    'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor'
+    'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor' | 'withSession'
   >;
+  /** Sending (default: the process-wide SMTP service). */
+  smtp?: Pick<SmtpService, 'send' | 'verifyPasswordLogin'>;
   secrets: Pick<SecretBox, 'seal'>;
   /** Drops a credential's cached access tokens (the cache, not the database). */
   forgetCachedTokens(credentialId: string): Promise<void>;
@@ -20,4 +23,10 @@ export async function resolveContext(ctx: MailContext | undefined): Promise<Mail
   // Imported lazily so tests that bring a context never load the process-wide wiring.
   const { getMailContext } = await import('./runtime');
   return getMailContext();
+}
+
+export async function resolveSmtp(ctx: MailContext): Promise<Pick<SmtpService, 'send' | 'verifyPasswordLogin'>> {
+  if (ctx.smtp) return ctx.smtp;
+  const { getSmtpService } = await import('../smtp/runtime');
+  return getSmtpService();
 }

@@ -12,6 +12,7 @@ export async function disconnectAccount(options: { userId: string; accountId: st
       data: {
         refreshTokenSealed: null,
         passwordSealed: null,
+        smtpPasswordSealed: null,
         status: 'needs_reauth',
         lastError: DISCONNECTED,
         nextRetryAt: null,

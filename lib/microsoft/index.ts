@@ -6,7 +6,7 @@ export type { IdentityClient, IdentityClientConfig, TokenSet, AuthorizationUrlIn
 export { verifyIdToken, fetchOpenIdMetadata, expectedIssuer } from './id-token';
 export type { MicrosoftIdentity } from './id-token';
 export { createPkcePair, randomToken } from './pkce';
-export { IMAP_SCOPE, GRAPH_FILES_SCOPE, SIGN_IN_SCOPES, refreshScopesFor } from './scopes';
+export { IMAP_SCOPE, GRAPH_FILES_SCOPE, SMTP_SCOPE, SIGN_IN_SCOPES, refreshScopesFor } from './scopes';
 export {
   CLIENT_ASSERTION_TYPE,
   ClientCredentialConfigError,

@@ -55,6 +55,7 @@ export async function storeGrant(input: StoreGrantInput): Promise<string> {
       lastError: null,
       // A password mailbox at the same address becomes an OAuth one.
       passwordSealed: null,
+      smtpPasswordSealed: null,
     };
     const row = existing
       ? await tx.mailCredential.update({ where: { id }, data: { ...fields, tokenVersion: { increment: 1 } }, select: { tokenVersion: true } })

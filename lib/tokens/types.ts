@@ -1,7 +1,7 @@
 // Public types of the token layer.
 
 /** Resources one Microsoft refresh token can mint access tokens for (SPEC §2). */
-export type TokenResource = 'imap' | 'graph';
+export type TokenResource = 'imap' | 'graph' | 'smtp';
 
 export interface FreshToken {
   accessToken: string;

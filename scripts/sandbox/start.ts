@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../emulator';
 import { startDovecot, type Dovecot } from '../../tests/support/dovecot';
+import { startSmtpServer, type TestSmtpServer } from '../../tests/support/smtp';
 import { sampleMessages } from './sample-mail';
 
 // Stable across restarts (same values as `npm run emulator`), so sessions and settings line up.
@@ -15,6 +16,8 @@ export interface Sandbox {
   env: Record<string, string>;
   emulator: MicrosoftEmulator;
   dovecot: Dovecot | null;
+  /** A local SMTP submission server (STARTTLS, XOAUTH2) delivering into that Dovecot. */
+  smtp: TestSmtpServer | null;
   /** Why there is no local IMAP server, when there is none. */
   dovecotSkipped?: string;
   stop(): Promise<void>;
@@ -35,6 +38,7 @@ export async function startSandbox(options: { emulatorPort: number }): Promise<S
   };
 
   let dovecot: Dovecot | null = null;
+  let smtp: TestSmtpServer | null = null;
   let dovecotSkipped: string | undefined;
   if (!existsSync('/usr/sbin/dovecot')) dovecotSkipped = 'Dovecot is not installed (apt-get install dovecot-imapd)';
   else if (process.getuid?.() !== 0) dovecotSkipped = 'a private Dovecot needs root to start';
@@ -45,6 +49,12 @@ export async function startSandbox(options: { emulatorPort: number }): Promise<S
         await dovecot.save(DEMO_USER, message.eml, { ...(message.mailbox ? { mailbox: message.mailbox } : {}), ...(message.flags ? { flags: message.flags } : {}) });
       }
       Object.assign(env, { IMAP_HOST: dovecot.host, IMAP_PORT: String(dovecot.port), IMAP_SECURE: 'false', IMAP_ALLOW_PRIVATE_HOSTS: 'true' });
+      // Sending: mail to any address lands in that address's mailbox on the same Dovecot; the
+      // demo user's copy goes to Sent Items, as at Microsoft. Its self-signed certificate is
+      // trusted by the dev server through NODE_EXTRA_CA_CERTS (validation stays on).
+      const local = dovecot;
+      smtp = await startSmtpServer({ introspectionUrl: emulator.smtpIntrospectionUrl, deliverTo: local });
+      Object.assign(env, smtp.appEnv);
     } catch (error) {
       dovecotSkipped = `Dovecot did not start (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
     }
@@ -54,8 +64,10 @@ export async function startSandbox(options: { emulatorPort: number }): Promise<S
     env,
     emulator,
     dovecot,
+    smtp,
     ...(dovecotSkipped ? { dovecotSkipped } : {}),
     async stop() {
+      await smtp?.stop().catch(() => {});
       await dovecot?.stop().catch(() => {});
       await emulator.close().catch(() => {});
     },

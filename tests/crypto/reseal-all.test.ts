@@ -9,6 +9,7 @@ import {
   accessTokenAad,
   open,
   passwordAad,
+  smtpPasswordAad,
   refreshTokenAad,
   resealAll,
   seal,
@@ -28,6 +29,7 @@ const currentOnly = ring(currentKey);
 
 const refresh = (id: string) => `refresh-token-of-${id}-0123456789`;
 const password = (id: string) => `imap-password-of-${id}-0123456789`;
+const smtpPassword = (id: string) => `smtp-password-of-${id}-0123456789`;
 const access = (id: string, resource: string) => `access-token-of-${id}-${resource}-0123456789`;
 
 const databases: TestDatabase[] = [];
@@ -57,6 +59,7 @@ async function seed(db: PrismaClient): Promise<void> {
         authType: kind === 'password' ? 'password' : 'oauth2',
         refreshTokenSealed: kind === 'oauth2' ? seal(keyring, refresh(id), refreshTokenAad(id)) : null,
         passwordSealed: kind === 'password' ? seal(keyring, password(id), passwordAad(id)) : null,
+        smtpPasswordSealed: kind === 'password' ? seal(keyring, smtpPassword(id), smtpPasswordAad(id)) : null,
       },
     });
   await credential('cred-a', oldRing, 'oauth2');
@@ -90,6 +93,10 @@ async function expectAllCurrent(db: PrismaClient, except: string[] = []): Promis
     if (c.passwordSealed !== null) {
       expect(sealedKeyId(c.passwordSealed)).toBe(currentKey.id);
       expect(open(currentOnly, c.passwordSealed, passwordAad(c.id))).toBe(password(c.id));
+    }
+    if (c.smtpPasswordSealed !== null) {
+      expect(sealedKeyId(c.smtpPasswordSealed)).toBe(currentKey.id);
+      expect(open(currentOnly, c.smtpPasswordSealed, smtpPasswordAad(c.id))).toBe(smtpPassword(c.id));
     }
   }
   for (const t of await db.accessToken.findMany()) {
@@ -130,13 +137,14 @@ describe('resealAll', () => {
       failed: 0,
     });
     expect(summary.columns['MailCredential.passwordSealed']).toMatchObject({ scanned: 1, resealed: 1 });
+    expect(summary.columns['MailCredential.smtpPasswordSealed']).toMatchObject({ scanned: 1, resealed: 1 });
     expect(summary.columns['AccessToken.tokenSealed']).toMatchObject({ scanned: 3, resealed: 2, alreadyCurrent: 1 });
-    expect(summary.total).toMatchObject({ scanned: 7, resealed: 5, alreadyCurrent: 2, failed: 0 });
+    expect(summary.total).toMatchObject({ scanned: 8, resealed: 6, alreadyCurrent: 2, failed: 0 });
     await expectAllCurrent(db);
 
     const again = await resealAll({ db, keyring: rotating, batchSize: 2 });
-    expect(again.total).toMatchObject({ scanned: 7, resealed: 0, alreadyCurrent: 7 });
-    expect(text()).not.toMatch(/refresh-token-of|imap-password-of|access-token-of/);
+    expect(again.total).toMatchObject({ scanned: 8, resealed: 0, alreadyCurrent: 8 });
+    expect(text()).not.toMatch(/refresh-token-of|imap-password-of|smtp-password-of|access-token-of/);
   });
 
   it('never overwrites a value that changed between its read and its write', async () => {

@@ -62,8 +62,8 @@ export function refresh(em: MicrosoftEmulator, refreshToken: string, scope?: str
   return tokenRequest(em, { grant_type: 'refresh_token', refresh_token: refreshToken, ...(scope ? { scope } : {}) });
 }
 
-export async function introspect(em: MicrosoftEmulator, token: string): Promise<Record<string, unknown>> {
-  const res = await fetch(em.introspectionUrl, {
+export async function introspect(em: MicrosoftEmulator, token: string, url = em.introspectionUrl): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ token }),

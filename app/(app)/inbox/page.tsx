@@ -46,6 +46,16 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
             {current ? folderLabel(current) : mailbox.toUpperCase() === 'INBOX' ? 'Inbox' : mailbox}
             {current ? <span className="muted"> · {current.messages} messages</span> : null}
           </h1>
+          {query.sent === '1' ? (
+            <p className="alert ok" role="status">
+              Message sent.
+            </p>
+          ) : null}
+          <p className="actions">
+            <Link className="button primary" href={`/inbox/${encodeURIComponent(account.id)}/compose`}>
+              New message
+            </Link>
+          </p>
           <SearchForm accountId={account.id} mailbox={mailbox} q={q} />
           {q ? (
             <p className="muted" role="status">

@@ -5,7 +5,7 @@ import { getSecretBox } from '../../crypto';
 import { getDb, type PrismaClient } from '../../db';
 import { getEnv, publicBaseUrl } from '../../env';
 import { invalidRequest, notFound } from '../../errors';
-import { createPkcePair, GRAPH_FILES_SCOPE, randomToken, SIGN_IN_SCOPES } from '../../microsoft';
+import { createPkcePair, GRAPH_FILES_SCOPE, randomToken, SIGN_IN_SCOPES, SMTP_SCOPE } from '../../microsoft';
 import { serializeCookie } from '../../http/cookies';
 import { isSameSitePath } from '../../http/return-to';
 import { connectRedirectUri, identityClientFor, requireMicrosoftSettings } from '../microsoft';
@@ -17,6 +17,8 @@ export interface StartMailConnectInput {
   userId: string;
   /** Also ask for Graph Files.Read.All (OneDrive sync): incremental consent. */
   files?: boolean;
+  /** Also ask for SMTP.Send (sending mail): incremental consent. */
+  send?: boolean;
   /** Reconnect (or extend consent for) this mailbox of the user: its address is the login hint. */
   accountId?: string;
   /** A same-site path the callback returns to once connected (default: the inbox). */
@@ -36,7 +38,7 @@ export async function startMailConnect(input: StartMailConnectInput): Promise<Re
   const db = input.db ?? (await getDb());
   const now = input.now ?? Date.now();
   const loginHint = input.accountId ? await mailboxAddress(db, input.userId, input.accountId) : undefined;
-  const scopes = [...SIGN_IN_SCOPES, ...(input.files ? [GRAPH_FILES_SCOPE] : [])];
+  const scopes = [...SIGN_IN_SCOPES, ...(input.send ? [SMTP_SCOPE] : []), ...(input.files ? [GRAPH_FILES_SCOPE] : [])];
   const { verifier, challenge } = createPkcePair();
   const pending: PendingConnect = {
     state: randomToken(),

@@ -12,6 +12,8 @@ export const dynamic = 'force-dynamic';
 const query = z.object({
   /** `files=1`: also consent to OneDrive (Graph Files.Read.All). */
   files: z.enum(['1', 'true']).optional(),
+  /** `send=1`: also consent to sending mail (SMTP.Send). */
+  send: z.enum(['1', 'true']).optional(),
   /** Reconnect this mailbox (login hint = its address). */
   account: objectId.optional(),
   /** Where to come back to once connected: a path on this site (default: the inbox). */
@@ -23,6 +25,7 @@ export const GET = route({ rateLimit: RATE_LIMITS.mailConnect }, async ({ userId
   const { location, setCookie } = await startMailConnect({
     userId,
     files: q.files !== undefined,
+    send: q.send !== undefined,
     ...(q.account ? { accountId: q.account } : {}),
     ...(q.returnTo ? { returnTo: q.returnTo } : {}),
   });

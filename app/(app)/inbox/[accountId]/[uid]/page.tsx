@@ -25,6 +25,11 @@ export default async function MessagePage({ params, searchParams }: { params: Pa
   return (
     <article className="card stack">
       <Link href={back}>← Back to {mailbox === 'INBOX' ? 'Inbox' : mailbox}</Link>
+      {query.sent === '1' ? (
+        <p className="alert ok" role="status">
+          Message sent.
+        </p>
+      ) : null}
       {result.ok ? <Message message={result.value} accountId={accountId} mailbox={mailbox} folders={folders.ok ? folders.value : []} back={back} /> : <Problem error={result.error} accountId={accountId} retryHref={withQuery(`/inbox/${accountId}/${uid}`, { mailbox })} />}
     </article>
   );
@@ -66,6 +71,17 @@ function Message({ message, accountId, mailbox, folders, back }: { message: Mess
           ) : null}
         </dl>
       </header>
+      <nav className="actions" aria-label="Respond">
+        <Link className="button primary" href={withQuery(`/inbox/${encodeURIComponent(accountId)}/compose`, { reply: String(message.uid), mailbox })}>
+          Reply
+        </Link>
+        <Link className="button" href={withQuery(`/inbox/${encodeURIComponent(accountId)}/compose`, { replyAll: String(message.uid), mailbox })}>
+          Reply all
+        </Link>
+        <Link className="button" href={withQuery(`/inbox/${encodeURIComponent(accountId)}/compose`, { forward: String(message.uid), mailbox })}>
+          Forward
+        </Link>
+      </nav>
       <MessageActions
         messageApi={`/api/mail/accounts/${encodeURIComponent(accountId)}/messages/${message.uid}`}
         mailbox={mailbox}

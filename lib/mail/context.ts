@@ -8,7 +8,7 @@ export interface MailContext {
   db: PrismaClient;
   imap: Pick<
     ImapService,
-    'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor'
+    'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor' | 'watchMailbox'
   >;
   secrets: Pick<SecretBox, 'seal'>;
   /** Drops a credential's cached access tokens (the cache, not the database). */

@@ -8,6 +8,7 @@ export { listMessages } from './list-messages';
 export { getMessage } from './get-message';
 export { updateMessageFlags, moveMessage, deleteMessage, messageFlagsInput, moveMessageInput, type MessageFlagsInput, type MoveMessageInput } from './message-actions';
 export { openAttachment } from './open-attachment';
+export { watchMailbox, liveEventMessage, type MailboxWatch } from './watch-mailbox';
 export type { AccountSummary } from './accounts';
 export type { MailContext } from './context';
 export { getMailContext } from './runtime';

@@ -1,0 +1,85 @@
+// An open inbox page in Debian's Chromium against the production build follows the mailbox
+// without a reload: a message delivered to Dovecot appears on top within seconds, a flag set
+// elsewhere shows, a message deleted elsewhere vanishes; leaving the page (in-app and full
+// navigation) closes the stream without a console error. Screenshots in test-results/live/.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startApp, type SignedIn, type TestApp } from '../support/app';
+import { launchBrowser, watchedPage, type WatchedPage } from '../support/browser';
+import { buildEml } from '../support/mail-fixtures';
+
+const USER = 'ada@contoso.test';
+let app: TestApp;
+let browser: Browser;
+let tab: WatchedPage;
+/** The same person in another client (a phone, Outlook) acting on the mailbox. */
+let elsewhere: SignedIn;
+let account: string;
+
+beforeAll(async () => {
+  [app, browser] = await Promise.all([startApp({ users: [USER] }), launchBrowser()]);
+  app.emulator.setDefaultUser(USER);
+  await app.dovecot!.save(USER, buildEml({ to: USER, subject: 'Yesterday’s note', date: new Date(Date.UTC(2024, 0, 1)) }), { flags: ['\\Seen'] });
+  tab = await watchedPage(browser, app.url, { screenshots: 'live' });
+});
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+});
+
+const poll = (count: () => Promise<number>) => expect.poll(count, { timeout: 15_000 });
+
+async function step(name: string): Promise<void> {
+  await tab.shot(name);
+  expect(tab.problems()).toEqual([]);
+}
+
+test('an open inbox shows new mail, flag changes and deletions without reloading', async () => {
+  const { page } = tab;
+  await page.goto(`${app.url}/`);
+  await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+  await page.waitForURL(`${app.url}/inbox`, { timeout: 20_000 });
+  await poll(() => page.getByRole('link', { name: /Yesterday’s note/ }).count()).toBe(1);
+  await poll(() => page.locator('[data-live="live"]').count()).toBe(1);
+  await step('live-inbox');
+  // Reloads would show as new document requests: there must be none from here on.
+  let navigations = 0;
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) navigations += 1;
+  });
+
+  await app.dovecot!.save(USER, buildEml({ from: 'Grace Hopper <grace@fabrikam.test>', to: USER, subject: 'Just delivered' }));
+  await poll(() => page.getByRole('link', { name: /Unread: Just delivered/ }).count()).toBe(1);
+  // On top of the list.
+  await expect(page.locator('ol.messages li').first().textContent()).resolves.toContain('Just delivered');
+  await expect(page.locator('ol.messages li').first().textContent()).resolves.toContain('Grace Hopper');
+  await step('live-new-mail');
+
+  elsewhere = await app.signIn(USER);
+  account = (await elsewhere.getJson<Array<{ id: string }>>('/api/mail/accounts')).body[0]!.id;
+  const list = (await elsewhere.getJson<{ messages: Array<{ uid: number; subject: string }> }>(`/api/mail/accounts/${account}/messages`)).body.messages;
+  const fresh = list.find((m) => m.subject === 'Just delivered')!.uid;
+  const old = list.find((m) => m.subject === 'Yesterday’s note')!.uid;
+  expect((await elsewhere.sendJson('PATCH', `/api/mail/accounts/${account}/messages/${fresh}?mailbox=INBOX`, { seen: true, flagged: true })).status).toBe(200);
+  await poll(() => page.getByRole('link', { name: /^Grace Hopper\s*⚑\s*Flagged: Just delivered/ }).count()).toBe(1);
+  expect(await page.getByRole('link', { name: /Unread: Just delivered/ }).count()).toBe(0);
+  await step('live-flagged');
+
+  expect((await elsewhere.sendJson('DELETE', `/api/mail/accounts/${account}/messages/${old}?mailbox=INBOX`)).status).toBe(204);
+  await poll(() => page.getByRole('link', { name: /Yesterday’s note/ }).count()).toBe(0);
+  await step('live-deleted');
+  expect(navigations).toBe(0);
+});
+
+test('leaving the page closes the stream quietly, in-app and by full navigation', async () => {
+  const { page } = tab;
+  await page.getByRole('link', { name: /Just delivered/ }).click();
+  await page.waitForURL(/\/inbox\/[^/]+\/\d+\?mailbox=INBOX/);
+  await poll(() => page.getByRole('heading', { level: 1, name: 'Just delivered' }).count()).toBe(1);
+  await step('live-left-in-app');
+  await page.getByRole('link', { name: /Back to Inbox/ }).click();
+  await poll(() => page.locator('[data-live="live"]').count()).toBe(1);
+  await page.goto(`${app.url}/accounts`);
+  await poll(() => page.getByText(USER, { exact: true }).count()).toBeGreaterThan(0);
+  await step('live-left-by-navigation');
+});

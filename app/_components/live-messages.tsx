@@ -34,6 +34,8 @@ const STATUS_TEXT: Record<Status, (seconds: number) => string> = {
 
 /** After this many failed (re)connections without an event, the page polls instead. */
 const MAX_STREAM_FAILURES = 3;
+/** The rest of the page (folder counts, the heading) catches up this long after the last change. */
+const CATCH_UP_MS = 1_500;
 
 function parse(data: unknown): Record<string, unknown> | null {
   if (typeof data !== 'string') return null;
@@ -60,7 +62,6 @@ export function LiveMessages({ accountId, mailbox, messages, searching, acceptNe
 
   useEffect(() => {
     if (mode === 'off') return;
-    let source: EventSource | undefined;
     let poll: ReturnType<typeof setInterval> | undefined;
     const startPolling = () => {
       setStatus('polling');
@@ -75,9 +76,13 @@ export function LiveMessages({ accountId, mailbox, messages, searching, acceptNe
     }
 
     const stream = new EventSource(withQuery(`/api/mail/accounts/${encodeURIComponent(accountId)}/events`, { mailbox }));
-    source = stream;
     let failures = 0;
-    const apply = (event: LiveListEvent) => setList((current) => applyLiveEvent(current, event, { acceptNew, limit }));
+    let catchUp: ReturnType<typeof setTimeout> | undefined;
+    const apply = (event: LiveListEvent) => {
+      setList((current) => applyLiveEvent(current, event, { acceptNew, limit }));
+      clearTimeout(catchUp);
+      catchUp = setTimeout(() => router.refresh(), CATCH_UP_MS);
+    };
     stream.addEventListener('ready', () => {
       failures = 0;
       setStatus('live');
@@ -116,8 +121,9 @@ export function LiveMessages({ accountId, mailbox, messages, searching, acceptNe
       }
     });
     return () => {
-      source?.close();
+      stream.close();
       clearInterval(poll);
+      clearTimeout(catchUp);
     };
   }, [accountId, mailbox, mode, pollSeconds, acceptNew, limit, router]);
 

@@ -1,7 +1,9 @@
 // An open inbox page in Debian's Chromium against the production build follows the mailbox
 // without a reload: a message delivered to Dovecot appears on top within seconds, a flag set
 // elsewhere shows, a message deleted elsewhere vanishes; leaving the page (in-app and full
-// navigation) closes the stream without a console error. Screenshots in test-results/live/.
+// navigation) closes the stream without a console error. Where the platform cannot hold a stream
+// (MAIL_LIVE_UPDATES=poll) the page polls instead and never opens one. Screenshots in
+// test-results/live/ and test-results/live-poll/.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startApp, type SignedIn, type TestApp } from '../support/app';
@@ -53,6 +55,8 @@ test('an open inbox shows new mail, flag changes and deletions without reloading
   // On top of the list.
   await expect(page.locator('ol.messages li').first().textContent()).resolves.toContain('Just delivered');
   await expect(page.locator('ol.messages li').first().textContent()).resolves.toContain('Grace Hopper');
+  // The rest of the page (the folder's count) catches up too.
+  await poll(() => page.getByRole('heading', { level: 1, name: /2 messages/ }).count()).toBe(1);
   await step('live-new-mail');
 
   elsewhere = await app.signIn(USER);
@@ -82,4 +86,30 @@ test('leaving the page closes the stream quietly, in-app and by full navigation'
   await page.goto(`${app.url}/accounts`);
   await poll(() => page.getByText(USER, { exact: true }).count()).toBeGreaterThan(0);
   await step('live-left-by-navigation');
+});
+
+test('with MAIL_LIVE_UPDATES=poll the page polls instead of holding a stream', async () => {
+  const polling = await startApp({ users: [USER], env: { MAIL_LIVE_UPDATES: 'poll', MAIL_LIVE_POLL_SECONDS: '5' } });
+  try {
+    polling.emulator.setDefaultUser(USER);
+    const other = await watchedPage(browser, polling.url, { screenshots: 'live-poll' });
+    const { page } = other;
+    const streams: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname.endsWith('/events')) streams.push(request.url());
+    });
+    await page.goto(`${polling.url}/`);
+    await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+    await page.waitForURL(`${polling.url}/inbox`, { timeout: 20_000 });
+    await poll(() => page.locator('[data-live="polling"]').count()).toBe(1);
+    await expect(page.locator('[data-live="polling"]').textContent()).resolves.toContain('every 5 seconds');
+    await polling.dovecot!.save(USER, buildEml({ to: USER, subject: 'Found by polling' }));
+    await poll(() => page.getByRole('link', { name: /Found by polling/ }).count()).toBe(1);
+    await other.shot('polled');
+    expect(streams).toEqual([]);
+    expect(other.problems()).toEqual([]);
+    await page.context().close();
+  } finally {
+    await polling.stop();
+  }
 });

@@ -34,6 +34,8 @@ export interface ImapServiceDeps {
   clock?: () => number;
   /** How long a watched mailbox keeps its IDLE session after its last listener leaves. */
   watchGraceMs?: number;
+  /** Folders of one mailbox watched at once (default 4). */
+  maxWatchedFoldersPerMailbox?: number;
   /** Delay before reopening a watcher's session that the server ended (default: 1 s to 60 s, jittered). */
   watchReconnectDelayMs?: (attempt: number) => number;
 }
@@ -108,6 +110,7 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
   const watchers = new WatchRegistry({
     log: deps.log,
     ...(deps.watchGraceMs !== undefined ? { graceMs: deps.watchGraceMs } : {}),
+    ...(deps.maxWatchedFoldersPerMailbox !== undefined ? { maxPerCredential: deps.maxWatchedFoldersPerMailbox } : {}),
     ...(deps.watchReconnectDelayMs ? { reconnectDelayMs: deps.watchReconnectDelayMs } : {}),
     open: async (credentialId) => {
       const account = await deps.loadAccount(credentialId);

@@ -130,6 +130,28 @@ describe('mailbox watcher', () => {
     sub.close();
   });
 
+  it('watches a bounded number of folders per mailbox; one nobody listens to makes room', async () => {
+    const { credentialId, email } = await f.tokens.seedCredential();
+    const bounded = f.imap({ maxWatchedFoldersPerMailbox: 2, watchGraceMs: 60_000 });
+    const inbox = bounded.watchMailbox(credentialId, 'INBOX', () => {});
+    const archive = bounded.watchMailbox(credentialId, 'Archive', () => {});
+    await Promise.all([inbox.ready, archive.ready]);
+    let error: unknown;
+    try {
+      bounded.watchMailbox(credentialId, 'Drafts', () => {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'upstream_unavailable', retryAfter: 30 });
+    archive.close();
+    const drafts = bounded.watchMailbox(credentialId, 'Drafts', () => {});
+    await drafts.ready;
+    expect(bounded.watchStats().watchers).toBe(2);
+    await waitFor(async () => (await f.dovecot.openSessions(email)) === 2, { timeoutMs: 10_000, what: 'the Archive session to log out' });
+    await bounded.closeWatchers();
+  });
+
   it('an unknown folder is not_found, and nothing is left open', async () => {
     const { credentialId, email } = await f.tokens.seedCredential();
     const sub = imap.watchMailbox(credentialId, 'No such folder', () => {});

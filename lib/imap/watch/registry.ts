@@ -32,6 +32,11 @@ export interface WatchRegistryOptions {
   log: Logger;
   /** How long a watcher with no listeners keeps its session (default 5 s). */
   graceMs?: number;
+  /**
+   * Folders of one mailbox watched at once (default 4): each holds an IMAP connection, and
+   * servers cap connections per mailbox (the request pool needs its own too).
+   */
+  maxPerCredential?: number;
   reconnectDelayMs?: (attempt: number) => number;
 }
 
@@ -51,17 +56,27 @@ export function watchKey(credentialId: string, mailbox: string): string {
 export class WatchRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly graceMs: number;
+  private readonly maxPerCredential: number;
   private started = 0;
   private shutDown = false;
 
   constructor(private readonly options: WatchRegistryOptions) {
     this.graceMs = options.graceMs ?? 5_000;
+    this.maxPerCredential = Math.max(1, options.maxPerCredential ?? 4);
   }
 
   subscribe(credentialId: string, mailbox: string, listener: WatchListener): WatchSubscription {
     if (this.shutDown) throw new AppError('upstream_unavailable', 'The server is shutting down');
     const key = watchKey(credentialId, mailbox);
-    const entry = this.entries.get(key) ?? this.start(key, credentialId, mailbox);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      // A folder nobody listens to any more (in its grace period) makes room first.
+      if (this.watchedFolders(credentialId) >= this.maxPerCredential) this.evictUnlistened(credentialId);
+      if (this.watchedFolders(credentialId) >= this.maxPerCredential) {
+        throw new AppError('upstream_unavailable', 'Too many folders of this mailbox are watched at once; the page checks for new mail by itself', { retryAfter: 30 });
+      }
+      entry = this.start(key, credentialId, mailbox);
+    }
     clearTimeout(entry.grace);
     entry.grace = undefined;
     entry.listeners.add(listener);
@@ -101,6 +116,20 @@ export class WatchRegistry {
     let listeners = 0;
     for (const e of this.entries.values()) listeners += e.listeners.size;
     return { watchers: this.entries.size, listeners, started: this.started };
+  }
+
+  private evictUnlistened(credentialId: string): void {
+    const idle = [...this.entries.values()].find((e) => e.credentialId === credentialId && e.listeners.size === 0);
+    if (!idle) return;
+    clearTimeout(idle.grace);
+    this.entries.delete(idle.key);
+    void idle.watcher.stop();
+  }
+
+  private watchedFolders(credentialId: string): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.credentialId === credentialId) n += 1;
+    return n;
   }
 
   private start(key: string, credentialId: string, mailbox: string): Entry {

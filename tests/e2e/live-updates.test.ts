@@ -1,7 +1,8 @@
 // Live updates over HTTP against the production build, with real IMAP (Dovecot, XOAUTH2 checked
 // by the emulator): the events route streams ready, new mail, flag changes and deletions; several
 // listeners share one IDLE session per folder; the session logs out after the last listener
-// leaves; SIGTERM ends the streams and logs the session out; sessions and ownership are checked.
+// leaves; a bounded number of folders per mailbox; SIGTERM ends the streams and logs the session
+// out; sessions and ownership are checked.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startApp, type SignedIn, type TestApp } from '../support/app';
 import { buildEml } from '../support/mail-fixtures';
@@ -93,6 +94,18 @@ describe('events', () => {
     aborts[2]!.abort();
     await streams[2]!.closed;
     await waitFor(async () => (await dovecot.openSessions(CAROL)) === 0, { timeoutMs: 20_000, what: 'the IDLE session to log out' });
+  });
+
+  test('at most four folders of one mailbox are watched at once: a fifth is 503 with Retry-After', async () => {
+    const abort = new AbortController();
+    const folders = ['INBOX', 'Archive', 'Drafts', 'Junk Email'];
+    const streams = await Promise.all(folders.map((f) => carol.stream(events(carolAccount, f), { signal: abort.signal }).then(readSse)));
+    await Promise.all(streams.map((s) => s.next('ready')));
+    const fifth = await carol.getJson<ErrorBody>(events(carolAccount, 'Sent Items'));
+    expect({ status: fifth.status, code: fifth.body.error.code }).toEqual({ status: 503, code: 'upstream_unavailable' });
+    expect(fifth.response.headers.get('retry-after')).toBe('30');
+    abort.abort();
+    await Promise.all(streams.map((s) => s.closed));
   });
 
   // Last: it stops the app.

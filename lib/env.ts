@@ -69,6 +69,15 @@ const schema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
   /** Each delivery attempt is abandoned after this long. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /**
+   * How an open inbox page learns of new mail: `sse` (server-sent events fed by IMAP IDLE; needs
+   * a server that holds connections), `poll` (the page reloads its list every
+   * MAIL_LIVE_POLL_SECONDS; serverless platforms), `off`. Default: `poll` on Vercel, else `sse`.
+   */
+  MAIL_LIVE_UPDATES: z.preprocess(emptyToUndefined, z.enum(['sse', 'poll', 'off']).optional()),
+  MAIL_LIVE_POLL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  /** Set by Vercel on its functions ("1"). */
+  VERCEL: optionalString,
   /** Development sandbox: no Microsoft settings → the project's emulator stands in. */
   SANDBOX: bool.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -133,6 +142,13 @@ let cached: Env | undefined;
 export function getEnv(): Env {
   cached ??= parseEnv(process.env);
   return cached;
+}
+
+export type LiveUpdatesMode = 'sse' | 'poll' | 'off';
+
+/** Serverless functions cannot hold an event stream open: there the page polls. */
+export function liveUpdatesMode(env: Env = getEnv()): LiveUpdatesMode {
+  return env.MAIL_LIVE_UPDATES ?? (env.VERCEL ? 'poll' : 'sse');
 }
 
 /** The public base URL: redirect URIs and cookies are built from it, never from the request. */

@@ -66,7 +66,7 @@ export function connectTarget(endpoint: Endpoint): Pick<ImapFlowOptions, 'host' 
   };
 }
 
-export function createClient(options: { endpoint: Endpoint; auth: ClientAuth; log: Logger; timeouts?: ClientTimeouts; verifyOnly?: boolean }): ImapFlow {
+export function createClient(options: { endpoint: Endpoint; auth: ClientAuth; log: Logger; timeouts?: ClientTimeouts; verifyOnly?: boolean; idle?: boolean }): ImapFlow {
   const { endpoint, auth, log } = options;
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const client = new ImapFlow({
@@ -77,7 +77,9 @@ export function createClient(options: { endpoint: Endpoint; auth: ClientAuth; lo
     logger: quietLogger(log),
     clientInfo: { name: 'mailbridge' },
     // Sessions sit in a pool between requests; IDLE would only add a round trip to each command.
-    disableAutoIdle: true,
+    // A mailbox watcher's own session (`idle`) is the exception: it idles whenever it is free.
+    disableAutoIdle: !options.idle,
+    ...(options.idle ? { autoIdleDelay: 0 } : {}),
     connectionTimeout: timeouts.connectMs,
     greetingTimeout: timeouts.greetingMs,
     socketTimeout: timeouts.socketMs,

@@ -16,7 +16,7 @@ export type {
 export { createImapService, type ImapService, type ImapServiceDeps, type AttachmentLimits } from './service';
 export { MAX_ATTACHMENT_BYTES, type AttachmentDownload } from './download-attachment';
 export { createAccountLoader, createPasswordRejectionRecorder } from './account-loader';
-export { getImapService, shutdownImap } from './runtime';
+export { getImapService, shutdownImap, closeMailWatchers } from './runtime';
 export {
   parseListMessagesParams,
   parseGetMessageParams,
@@ -37,3 +37,5 @@ export {
 export { sanitizeMessageHtml } from './sanitize';
 export type { Endpoint, ClientTimeouts } from './client';
 export type { PoolStats } from './session-pool';
+export type { MailboxChange, ReadyInfo, WatchEvent } from './watch/events';
+export type { WatchListener, WatchStats, WatchSubscription } from './watch/registry';

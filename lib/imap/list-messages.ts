@@ -10,7 +10,7 @@ import { messageFlags } from './flags';
 import { withMailbox } from './mailbox-lock';
 import type { MessagePage, MessageSummary } from './types';
 
-const SUMMARY_QUERY: FetchQueryObject = { uid: true, flags: true, envelope: true, size: true, internalDate: true };
+export const SUMMARY_QUERY: FetchQueryObject = { uid: true, flags: true, envelope: true, size: true, internalDate: true };
 
 export interface ListMessagesOptions {
   mailbox: string;
@@ -20,7 +20,7 @@ export interface ListMessagesOptions {
   query?: string | undefined;
 }
 
-function toSummary(m: FetchMessageObject): MessageSummary {
+export function toSummary(m: FetchMessageObject): MessageSummary {
   return {
     uid: m.uid,
     subject: m.envelope?.subject ?? '',

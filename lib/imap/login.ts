@@ -42,8 +42,13 @@ async function passwordEndpoint(deps: Pick<LoginDeps, 'allowPrivateHosts' | 'loo
   return { ...endpoint, address: await resolvePublicHost(server.host, deps.lookup) };
 }
 
-async function connect(deps: LoginDeps, endpoint: Endpoint, auth: ClientAuth): Promise<ImapFlow> {
-  const client = createClient({ endpoint, auth, log: deps.log, ...(deps.timeouts ? { timeouts: deps.timeouts } : {}) });
+export interface SessionOptions {
+  /** The session IDLEs whenever it is free (a mailbox watcher's own session, never a pooled one). */
+  idle?: boolean;
+}
+
+async function connect(deps: LoginDeps, endpoint: Endpoint, auth: ClientAuth, options: SessionOptions = {}): Promise<ImapFlow> {
+  const client = createClient({ endpoint, auth, log: deps.log, ...(deps.timeouts ? { timeouts: deps.timeouts } : {}), ...(options.idle ? { idle: true } : {}) });
   try {
     await client.connect();
     return client;
@@ -53,12 +58,12 @@ async function connect(deps: LoginDeps, endpoint: Endpoint, auth: ClientAuth): P
   }
 }
 
-async function loginOauth(deps: LoginDeps, account: Extract<ImapAccount, { kind: 'oauth2' }>): Promise<ImapFlow> {
+async function loginOauth(deps: LoginDeps, account: Extract<ImapAccount, { kind: 'oauth2' }>, options: SessionOptions): Promise<ImapFlow> {
   const { credentialId, email } = account;
   const cooldown = deps.refreshCooldown;
   const first = await deps.ensureFreshToken(credentialId, 'imap');
   try {
-    const client = await connect(deps, deps.oauthEndpoint, { user: email, accessToken: first.accessToken });
+    const client = await connect(deps, deps.oauthEndpoint, { user: email, accessToken: first.accessToken }, options);
     cooldown?.clear(credentialId);
     return client;
   } catch (error) {
@@ -73,7 +78,7 @@ async function loginOauth(deps: LoginDeps, account: Extract<ImapAccount, { kind:
   // Throws needs_reauth when the grant is gone, upstream_unavailable when Microsoft is failing.
   const second = await deps.ensureFreshToken(credentialId, 'imap', { rejectedToken: first.accessToken });
   try {
-    const client = await connect(deps, deps.oauthEndpoint, { user: email, accessToken: second.accessToken });
+    const client = await connect(deps, deps.oauthEndpoint, { user: email, accessToken: second.accessToken }, options);
     cooldown?.clear(credentialId);
     return client;
   } catch (error) {
@@ -83,7 +88,7 @@ async function loginOauth(deps: LoginDeps, account: Extract<ImapAccount, { kind:
   }
 }
 
-async function loginPassword(deps: LoginDeps, account: Extract<ImapAccount, { kind: 'password' }>): Promise<ImapFlow> {
+async function loginPassword(deps: LoginDeps, account: Extract<ImapAccount, { kind: 'password' }>, options: SessionOptions): Promise<ImapFlow> {
   let server: PasswordServer;
   try {
     server = account.server();
@@ -94,7 +99,7 @@ async function loginPassword(deps: LoginDeps, account: Extract<ImapAccount, { ki
   }
   const endpoint = await passwordEndpoint(deps, server);
   try {
-    return await connect(deps, endpoint, { user: server.username, pass: server.password });
+    return await connect(deps, endpoint, { user: server.username, pass: server.password }, options);
   } catch (error) {
     if (!isAuthenticationFailure(error)) throw toAppError(error);
     deps.log.warn({ credentialId: account.credentialId, outcome: 'password_rejected' }, 'IMAP rejected the stored password');
@@ -103,8 +108,8 @@ async function loginPassword(deps: LoginDeps, account: Extract<ImapAccount, { ki
   }
 }
 
-export function openSession(deps: LoginDeps, account: ImapAccount): Promise<ImapFlow> {
-  return account.kind === 'oauth2' ? loginOauth(deps, account) : loginPassword(deps, account);
+export function openSession(deps: LoginDeps, account: ImapAccount, options: SessionOptions = {}): Promise<ImapFlow> {
+  return account.kind === 'oauth2' ? loginOauth(deps, account, options) : loginPassword(deps, account, options);
 }
 
 /** Checks a password login without keeping the session (adding a mailbox). */

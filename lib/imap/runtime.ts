@@ -31,3 +31,8 @@ export async function shutdownImap(): Promise<void> {
   globalForImap.__mailbridgeImap = undefined;
   await service?.shutdown();
 }
+
+/** Ends every live-update stream and logs out the IDLE sessions (first step of shutdown). */
+export async function closeMailWatchers(): Promise<void> {
+  await globalForImap.__mailbridgeImap?.closeWatchers();
+}

@@ -15,6 +15,7 @@ import { RefreshCooldown } from './refresh-cooldown';
 import type { GetAttachmentParams, GetMessageParams, ListMessagesParams } from './params';
 import { SessionPool, type PoolStats } from './session-pool';
 import { ATTR, telemetry } from '../telemetry';
+import { WatchRegistry, type WatchListener, type WatchStats, type WatchSubscription } from './watch/registry';
 import type { EnsureFreshToken, LoadImapAccount, MailboxInfo, MessageDetail, MessagePage, MoveResult, PasswordServer } from './types';
 
 export interface ImapServiceDeps {
@@ -32,6 +33,12 @@ export interface ImapServiceDeps {
   timeouts?: ClientTimeouts;
   /** For the refresh cooldown after rejected fresh tokens (default Date.now). */
   clock?: () => number;
+  /** How long a watched mailbox keeps its IDLE session after its last listener leaves. */
+  watchGraceMs?: number;
+  /** Folders of one mailbox watched at once (default 4). */
+  maxWatchedFoldersPerMailbox?: number;
+  /** Delay before reopening a watcher's session that the server ended (default: 1 s to 60 s, jittered). */
+  watchReconnectDelayMs?: (attempt: number) => number;
 }
 
 export interface ImapService {
@@ -56,9 +63,19 @@ export interface ImapService {
   deleteMessage(credentialId: string, params: GetMessageParams): Promise<{ expunged: boolean }>;
   /** Throws invalid_request when the server refuses the login, upstream_unavailable when it is unreachable. */
   verifyPasswordLogin(server: PasswordServer): Promise<void>;
+  /**
+   * Live updates of one folder: one IDLE session per folder however many listeners, separate
+   * from the pool. `ready` rejects (not_found, needs_reauth, upstream_unavailable) when the
+   * folder cannot be watched; later failures arrive as an `error` event, the last one.
+   */
+  watchMailbox(credentialId: string, mailbox: string, listener: WatchListener): WatchSubscription;
+  /** Logs out pooled sessions; watchers of the mailbox reconnect (and end if it is gone). */
   closeSessionsFor(credentialId: string): Promise<void>;
+  /** Ends every live-update subscription and logs the IDLE sessions out. */
+  closeWatchers(): Promise<void>;
   shutdown(): Promise<void>;
   stats(): PoolStats;
+  watchStats(): WatchStats;
 }
 
 export interface AttachmentLimits {
@@ -92,6 +109,17 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
   });
 
   telemetry.watchImapPool('imap', () => pool.stats());
+  const watchers = new WatchRegistry({
+    log: deps.log,
+    ...(deps.watchGraceMs !== undefined ? { graceMs: deps.watchGraceMs } : {}),
+    ...(deps.maxWatchedFoldersPerMailbox !== undefined ? { maxPerCredential: deps.maxWatchedFoldersPerMailbox } : {}),
+    ...(deps.watchReconnectDelayMs ? { reconnectDelayMs: deps.watchReconnectDelayMs } : {}),
+    open: async (credentialId) => {
+      const account = await deps.loadAccount(credentialId);
+      if (!account) throw new AppError('not_found', 'No such mailbox');
+      return openSession(loginDeps, account, { idle: true });
+    },
+  });
 
   async function withSession<T>(credentialId: string, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
     try {
@@ -139,8 +167,16 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     moveMessage: (id, params) => withSession(id, (client) => moveMessage(client, params)),
     deleteMessage: (id, params) => withSession(id, (client) => deleteMessage(client, params)),
     verifyPasswordLogin: (server) => verifyPasswordLogin(loginDeps, server),
-    closeSessionsFor: (id) => pool.closeFor(id),
-    shutdown: () => pool.shutdown(),
+    watchMailbox: (id, mailbox, listener) => watchers.subscribe(id, mailbox, listener),
+    closeSessionsFor: async (id) => {
+      watchers.restartFor(id);
+      await pool.closeFor(id);
+    },
+    closeWatchers: () => watchers.shutdown(),
+    shutdown: async () => {
+      await Promise.all([watchers.shutdown(), pool.shutdown()]);
+    },
     stats: () => pool.stats(),
+    watchStats: () => watchers.stats(),
   };
 }

@@ -9,7 +9,7 @@ export interface MailContext {
   db: PrismaClient;
   imap: Pick<
     ImapService,
-    'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor' | 'withSession'
+    'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor' | 'withSession' | 'watchMailbox'
   >;
   /** Sending (default: the process-wide SMTP service). */
   smtp?: Pick<SmtpService, 'send' | 'verifyPasswordLogin'>;

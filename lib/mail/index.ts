@@ -9,6 +9,7 @@ export { getMessage } from './get-message';
 export { updateMessageFlags, moveMessage, deleteMessage, messageFlagsInput, moveMessageInput, type MessageFlagsInput, type MoveMessageInput } from './message-actions';
 export { openAttachment } from './open-attachment';
 export { sendMessage, composeDefaults, sendMessageInput, type SendMessageInput, type SendResult } from './send-message';
+export { watchMailbox, liveEventMessage, type MailboxWatch } from './watch-mailbox';
 export type { AccountSummary } from './accounts';
 export type { MailContext } from './context';
 export { getMailContext } from './runtime';

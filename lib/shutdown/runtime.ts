@@ -1,9 +1,9 @@
-// The process's shutdown sequence: stop new work, let refreshes in flight finish (or hand back
+// The process's shutdown sequence: end live-update streams (logging out their IDLE sessions), stop new work, let refreshes in flight finish (or hand back
 // their leases), log out pooled IMAP sessions, close Redis and the database. Installed once per
 // process from instrumentation.ts; only services this process actually created are touched.
 import { closeCache } from '../cache';
 import { closeDb } from '../db';
-import { shutdownImap } from '../imap/runtime';
+import { closeMailWatchers, shutdownImap } from '../imap/runtime';
 import { childLogger } from '../log';
 import { shutdownTelemetry } from '../telemetry';
 import { existingTokenService } from '../tokens';
@@ -20,6 +20,9 @@ const holder = globalThis as typeof globalThis & { __mailbridgeShutdownInstalled
 
 export function shutdownSteps(): ShutdownStep[] {
   return [
+    // First: open event streams end (so `next start` is not left waiting for them) and their IDLE
+    // sessions log out before the token layer stops refreshing for reconnects.
+    { name: 'close_live_updates', run: closeMailWatchers, timeoutMs: 2_500 },
     {
       name: 'stop_new_refreshes',
       run: async () => (await existingTokenService())?.beginShutdown(),

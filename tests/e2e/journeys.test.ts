@@ -1,6 +1,6 @@
 // The journeys a person takes, in order, in Debian's Chromium against the production build (two
 // instances behind one public URL would need a proxy; the browser uses the first): sign in, read
-// mail, manage mailboxes, reconnect one Microsoft stopped accepting, build a knowledge base from a
+// mail (and see new mail arrive in the open inbox), manage mailboxes, reconnect one Microsoft stopped accepting, build a knowledge base from a
 // OneDrive folder. Every step fails on a console error, a page error, a failed request, a server
 // error or an error screen; screenshots of each step go to test-results/journeys/.
 import { readFile } from 'node:fs/promises';
@@ -81,6 +81,12 @@ test('sign in and read mail: inbox, paging, folders, a message, its attachment',
   await page.waitForURL(`${app.url}/inbox`, { timeout: 20_000 });
   await poll(() => page.getByRole('link', { name: /Launch plan/ }).count()).toBe(1);
   await step('inbox');
+  // The open inbox follows the mailbox: mail delivered now appears on top without a reload.
+  await poll(() => page.locator('[data-live="live"]').count()).toBe(1);
+  await app.dovecot!.save(USER, buildEml({ from: 'Linus <linus@fabrikam.test>', to: USER, subject: 'Arrived while you looked', date: new Date(Date.UTC(2024, 6, 1)) }), { flags: ['\\Seen'] });
+  await poll(() => page.getByRole('link', { name: /Arrived while you looked/ }).count()).toBe(1);
+  await expect(page.locator('ol.messages li').first().textContent()).resolves.toContain('Arrived while you looked');
+  await step('inbox-live');
 
   await page.getByRole('link', { name: 'Older →' }).click();
   await poll(() => page.getByRole('link', { name: /Update 6\b/ }).count()).toBe(1);

@@ -53,6 +53,8 @@ export interface Dovecot {
   kick(user: string): Promise<void>;
   /** How many successful logins the server has logged for the user. */
   loginCount(user: string): number;
+  /** How many IMAP sessions of the user are open right now (`doveadm who`). */
+  openSessions(user: string): Promise<number>;
   /** password mode: add a mailbox login (changing an existing one may take a second to apply). */
   addPasswordUser(user: string, password: string): void;
   /** Dovecot's own log (auth and login lines), for diagnosing a failing test. */
@@ -341,6 +343,11 @@ export async function startDovecot(options: DovecotOptions = {}): Promise<Doveco
     loginCount(user) {
       const needle = `Login: user=<${user.toLowerCase()}>`;
       return safeRead(layout.logPath).split('\n').filter((line) => line.includes(needle)).length;
+    },
+    async openSessions(user) {
+      const out = await runDoveadm(layout.conf, ['who', '-1', user.toLowerCase()]);
+      // One line per connection: "user proto pid ip (ids)"; a header line when there are any.
+      return out.split('\n').filter((line) => line.split(/\s+/)[0] === user.toLowerCase()).length;
     },
     addPasswordUser(user, password) {
       if (mode !== 'password') throw new Error('addPasswordUser needs password mode');

@@ -1,10 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import type { MailboxInfo, MessageSummary } from '@/lib/imap';
+import { getEnv, liveUpdatesMode } from '@/lib/env';
+import type { MailboxInfo } from '@/lib/imap';
 import { listAccounts, listMailboxes, listMessages, type AccountSummary } from '@/lib/mail';
-import { displayName, withQuery } from '../../_components/format';
-import { LocalTime } from '../../_components/local-time';
+import { withQuery } from '../../_components/format';
+import { LiveMessages } from '../../_components/live-messages';
 import { pageUserId } from '../../_components/page-user';
 import { attempt, Problem } from '../../_components/problem';
 
@@ -63,7 +64,16 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
             </p>
           ) : null}
           {page.ok ? (
-            <MessageList messages={page.value.messages} accountId={account.id} mailbox={mailbox} searching={q !== undefined} />
+            <LiveMessages
+              messages={page.value.messages}
+              accountId={account.id}
+              mailbox={mailbox}
+              searching={q !== undefined}
+              acceptNew={!cursor && q === undefined}
+              limit={PAGE_SIZE}
+              mode={account.status === 'needs_reauth' ? 'off' : liveUpdatesMode()}
+              pollSeconds={getEnv().MAIL_LIVE_POLL_SECONDS}
+            />
           ) : (
             <Problem error={page.error} accountId={account.id} retryHref={here} />
           )}
@@ -167,34 +177,5 @@ function SearchForm({ accountId, mailbox, q }: { accountId: string; mailbox: str
         Search
       </button>
     </form>
-  );
-}
-
-function MessageList({ messages, accountId, mailbox, searching }: { messages: MessageSummary[]; accountId: string; mailbox: string; searching: boolean }) {
-  if (messages.length === 0) return <p className="empty">{searching ? 'No messages match.' : 'No messages in this folder.'}</p>;
-  return (
-    <ol className="messages">
-      {messages.map((m) => {
-        const unseen = !m.flags.includes('\\Seen');
-        const flagged = m.flags.includes('\\Flagged');
-        return (
-          <li key={m.uid}>
-            <Link href={withQuery(`/inbox/${encodeURIComponent(accountId)}/${m.uid}`, { mailbox })} className={unseen ? 'unseen' : undefined}>
-              <span className="from">{displayName(m.from)}</span>
-              <span className="subject">
-                {unseen ? <span className="visually-hidden">Unread: </span> : null}
-                {flagged ? (
-                  <span className="flag" title="Flagged">
-                    ⚑<span className="visually-hidden">Flagged: </span>{' '}
-                  </span>
-                ) : null}
-                {m.subject || '(no subject)'}
-              </span>
-              <LocalTime iso={m.date} style="short" />
-            </Link>
-          </li>
-        );
-      })}
-    </ol>
   );
 }

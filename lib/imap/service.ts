@@ -14,6 +14,7 @@ import { openSession, verifyPasswordLogin } from './login';
 import { RefreshCooldown } from './refresh-cooldown';
 import type { GetAttachmentParams, GetMessageParams, ListMessagesParams } from './params';
 import { SessionPool, type PoolStats } from './session-pool';
+import { SharedReads } from './shared-reads';
 import type { EnsureFreshToken, LoadImapAccount, MailboxInfo, MessageDetail, MessagePage, MoveResult, PasswordServer } from './types';
 
 export interface ImapServiceDeps {
@@ -40,6 +41,11 @@ export interface ImapService {
    */
   withSession<T>(credentialId: string, fn: (client: ImapFlow) => Promise<T>): Promise<T>;
   listMailboxes(credentialId: string): Promise<MailboxInfo[]>;
+  /**
+   * Identical calls (same mailbox, folder, cursor, limit and search text) that arrive while one
+   * is still waiting for a session share its IMAP fetch (shared-reads.ts); callers check
+   * ownership before calling.
+   */
   listMessages(credentialId: string, params: ListMessagesParams): Promise<MessagePage>;
   getMessage(credentialId: string, params: GetMessageParams): Promise<MessageDetail>;
   /**
@@ -100,6 +106,15 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     }
   }
 
+  const sharedLists = new SharedReads();
+  const listMessagesShared = (credentialId: string, params: ListMessagesParams): Promise<MessagePage> =>
+    sharedLists.run(listMessagesKey(credentialId, params), (started) =>
+      withSession(credentialId, (client) => {
+        started();
+        return listMessages(client, params);
+      }),
+    );
+
   function openAttachment(credentialId: string, params: GetAttachmentParams, limits: AttachmentLimits = {}): Promise<AttachmentDownload> {
     return new Promise((resolve, reject) => {
       let handedOut = false;
@@ -130,7 +145,7 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     withSession,
     openAttachment,
     listMailboxes: (id) => withSession(id, (client) => listMailboxes(client)),
-    listMessages: (id, params) => withSession(id, (client) => listMessages(client, params)),
+    listMessages: listMessagesShared,
     getMessage: (id, params) => withSession(id, (client) => getMessage(client, params)),
     setMessageFlags: (id, params) => withSession(id, (client) => setMessageFlags(client, params)),
     moveMessage: (id, params) => withSession(id, (client) => moveMessage(client, params)),
@@ -140,4 +155,10 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     shutdown: () => pool.shutdown(),
     stats: () => pool.stats(),
   };
+}
+
+/** Pure: what makes two message-list calls the same read. */
+export function listMessagesKey(credentialId: string, params: ListMessagesParams): string {
+  const { mailbox, limit, cursor, query } = params;
+  return JSON.stringify([credentialId, mailbox, limit, cursor?.uidValidity ?? null, cursor?.beforeUid ?? null, query ?? null]);
 }

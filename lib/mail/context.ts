@@ -10,7 +10,8 @@ export interface MailContext {
     ImapService,
     'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor'
   >;
-  secrets: Pick<SecretBox, 'seal'>;
+  /** `seal` stores passwords; `open` lets a session log in with one (findUsableAccount). */
+  secrets: Pick<SecretBox, 'seal' | 'open'>;
   /** Drops a credential's cached access tokens (the cache, not the database). */
   forgetCachedTokens(credentialId: string): Promise<void>;
 }

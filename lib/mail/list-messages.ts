@@ -10,6 +10,6 @@ export async function listMessages(
   // Parameters first: a malformed request is a 400 whoever's mailbox it names.
   const params = parseListMessagesParams(options);
   const ctx = await resolveContext(options.ctx);
-  const credentialId = await findUsableAccount(ctx.db, options);
-  return ctx.imap.listMessages(credentialId, params);
+  const account = await findUsableAccount(ctx, options);
+  return ctx.imap.listMessages(account, params);
 }

@@ -5,7 +5,7 @@
 import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppError } from '@/lib/errors';
-import { parseListMessagesParams, type ImapService } from '@/lib/imap';
+import { createAccountLoader, parseListMessagesParams, type ImapService } from '@/lib/imap';
 import { listMessages, type MailContext } from '@/lib/mail';
 import { buildEml } from '../support/mail-fixtures';
 import { createImapFixture, type ImapFixture } from '../support/imap';
@@ -126,5 +126,28 @@ describe('a reused session', () => {
     await f.dovecot.save(owner.email, buildEml({ subject: 'delivered elsewhere' }));
     expect(subjects(await imap.listMessages(owner.credentialId, params))).toEqual(['delivered elsewhere', 'm2', 'm1']);
     expect(imap.stats().opened).toBe(1);
+  });
+});
+
+describe('a cold session opened through lib/mail', () => {
+  it("logs in with the account the ownership query loaded: no second query for a Microsoft mailbox", async () => {
+    const owner = await f.tokens.seedCredential();
+    await f.dovecot.save(owner.email, buildEml({ subject: 'only' }));
+    const load = createAccountLoader({ db: async () => f.tokens.database.db, secrets: f.tokens.secrets });
+    const loads: string[] = [];
+    const imap = f.imap({
+      loadAccount: (id) => {
+        loads.push(id);
+        return load(id);
+      },
+    });
+    const page = await listMessages({ userId: owner.userId, accountId: owner.credentialId, ctx: ctxFor(imap) });
+    expect(subjects(page)).toEqual(['only']);
+    expect(imap.stats().opened).toBe(1);
+    expect(loads).toEqual([]);
+    // Callers that name the mailbox by id still get it loaded at login.
+    await imap.closeSessionsFor(owner.credentialId);
+    expect(subjects(await imap.listMessages(owner.credentialId, parseListMessagesParams({})))).toEqual(['only']);
+    expect(loads).toEqual([owner.credentialId]);
   });
 });

@@ -55,6 +55,12 @@ export interface ImapService {
    * ownership before calling.
    */
   listMessages(mailbox: MailboxRef, params: ListMessagesParams): Promise<MessagePage>;
+  /**
+   * listMessages, started only when the mailbox has an idle pooled session (no login, no token
+   * use); otherwise undefined. Lets a caller overlap the read with its ownership query and
+   * discard the page if the check fails: nothing is returned before the check passes.
+   */
+  listMessagesIfWarm(credentialId: string, params: ListMessagesParams): Promise<MessagePage> | undefined;
   getMessage(mailbox: MailboxRef, params: GetMessageParams): Promise<MessageDetail>;
   /**
    * One attachment as a stream. The mailbox's session stays lent to the download until its body
@@ -160,6 +166,7 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     openAttachment,
     listMailboxes: (id) => withSession(id, (client) => listMailboxes(client)),
     listMessages: listMessagesShared,
+    listMessagesIfWarm: (id, params) => (pool.hasIdleSession(id) ? listMessagesShared(id, params) : undefined),
     getMessage: (id, params) => withSession(id, (client) => getMessage(client, params)),
     setMessageFlags: (id, params) => withSession(id, (client) => setMessageFlags(client, params)),
     moveMessage: (id, params) => withSession(id, (client) => moveMessage(client, params)),

@@ -80,6 +80,14 @@ export class SessionPool {
     }
   }
 
+  /** Whether the mailbox has a pooled session free right now (using it needs no login). */
+  hasIdleSession(credentialId: string): boolean {
+    const slot = this.slots.get(credentialId);
+    if (!slot || this.shutDown) return false;
+    for (const s of slot.sessions) if (!s.busy && s.generation === slot.generation && s.client.usable) return true;
+    return false;
+  }
+
   /** Logs out every session of the mailbox (disconnect); sessions in use close when released. */
   async closeFor(credentialId: string): Promise<void> {
     const slot = this.slots.get(credentialId);

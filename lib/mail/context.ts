@@ -8,7 +8,7 @@ export interface MailContext {
   db: PrismaClient;
   imap: Pick<
     ImapService,
-    'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor'
+    'listMailboxes' | 'listMessages' | 'listMessagesIfWarm' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor'
   >;
   /** `seal` stores passwords; `open` lets a session log in with one (findUsableAccount). */
   secrets: Pick<SecretBox, 'seal' | 'open'>;

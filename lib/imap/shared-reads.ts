@@ -8,28 +8,27 @@ export class SharedReads {
   /** Reads that have not yet started talking to the server, by key. */
   private readonly waiting = new Map<string, Promise<unknown>>();
 
-  /**
-   * @param copy gives each joining caller its own copy of the result, so one caller changing
-   * what it got cannot change another's answer (default: structuredClone).
-   */
-  constructor(private readonly copy: <T>(value: T) => T = structuredClone) {}
 
   /**
    * Runs `read`, or joins an identical one still waiting for its session. `read` calls
    * `started()` once it holds a session, just before its first IMAP command; from then on new
-   * callers are not joined to it. A failure reaches every caller that joined.
+   * callers are not joined to it. The result (plain data) is deep-frozen; a failure reaches
+   * every caller that joined.
    */
   run<T>(key: string, read: (started: () => void) => Promise<T>): Promise<T> {
     const pending = this.waiting.get(key) as Promise<T> | undefined;
-    if (pending) return pending.then((value) => this.copy(value));
+    if (pending) return pending;
     const flight: { promise?: Promise<T>; open: boolean } = { open: true };
     const started = () => {
       if (!flight.open) return;
       flight.open = false;
       if (flight.promise && this.waiting.get(key) === flight.promise) this.waiting.delete(key);
     };
+    // Every caller gets the same result, frozen: one caller changing what it got cannot change
+    // another's answer (it throws instead), and no caller pays for a copy.
     const promise = Promise.resolve()
       .then(() => read(started))
+      .then(deepFreeze)
       .finally(started);
     flight.promise = promise;
     if (flight.open) this.waiting.set(key, promise);
@@ -40,4 +39,13 @@ export class SharedReads {
   get size(): number {
     return this.waiting.size;
   }
+}
+
+/** Pure: freezes plain data (objects and arrays) all the way down, and returns it. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }

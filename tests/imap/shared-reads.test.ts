@@ -11,21 +11,23 @@ function gate() {
 }
 
 describe('SharedReads', () => {
-  it('runs one read for identical callers that arrive before it starts, each getting its own copy', async () => {
+  it('runs one read for identical callers that arrive before it starts; none can change what the others got', async () => {
     const reads = new SharedReads();
     let runs = 0;
     const read = async (started: () => void) => {
       runs++;
       started();
-      return { messages: [{ uid: 1 }] };
+      return { messages: [{ uid: 1, flags: ['\\Seen'] }] };
     };
     const results = await Promise.all([reads.run('a', read), reads.run('a', read), reads.run('a', read)]);
     expect(runs).toBe(1);
-    expect(results).toEqual([{ messages: [{ uid: 1 }] }, { messages: [{ uid: 1 }] }, { messages: [{ uid: 1 }] }]);
-    expect(new Set(results).size).toBe(3);
-    results[1]!.messages.push({ uid: 2 });
-    expect(results[0]!.messages).toHaveLength(1);
-    expect(results[2]!.messages).toHaveLength(1);
+    for (const r of results) expect(r).toEqual({ messages: [{ uid: 1, flags: ['\\Seen'] }] });
+    expect(() => results[1]!.messages.push({ uid: 2, flags: [] })).toThrow(TypeError);
+    expect(() => {
+      results[1]!.messages[0]!.uid = 7;
+    }).toThrow(TypeError);
+    expect(() => results[2]!.messages[0]!.flags.pop()).toThrow(TypeError);
+    expect(results[0]).toEqual({ messages: [{ uid: 1, flags: ['\\Seen'] }] });
     expect(reads.size).toBe(0);
   });
 

@@ -3,16 +3,19 @@
 // cold IMAP session and on a reused one, each against a bare imapflow script doing the same IMAP
 // work with a token already in hand. Real Dovecot checking XOAUTH2 tokens against the emulator's
 // introspection; the four variants are interleaved round by round so machine noise hits all alike.
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { createInterface } from 'node:readline';
 import { ImapFlow, type FetchQueryObject } from 'imapflow';
 import { listMessages, type MailContext } from '../lib/mail';
-import { createImapFixture } from '../tests/support/imap';
+import { createImapFixture, type ImapFixture } from '../tests/support/imap';
 import { buildEml } from '../tests/support/mail-fixtures';
 import { silentLogger } from '../tests/support/tokens';
 import { fmt, heading, ratio, summarize } from './stats';
 
 const MESSAGES = 500;
 const PAGE = 50;
-const ROUNDS = 40;
+const ROUNDS = 100;
 /** What lib/imap fetches for a page of summaries; the bare script asks for the same. */
 const SUMMARY_QUERY: FetchQueryObject = { uid: true, flags: true, envelope: true, size: true, internalDate: true };
 
@@ -42,10 +45,100 @@ async function barePage(client: ImapFlow): Promise<{ count: number; newest: numb
   }
 }
 
+/** The conditions a figure was measured in: shared machines make load part of the result. */
+function machine(): string {
+  const cpus = os.cpus();
+  return `machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}`;
+}
+
 async function time<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t = performance.now();
   const value = await fn();
   return { value, ms: performance.now() - t };
+}
+
+const BURST = 60;
+const INSTANCES = 2;
+const BURSTS = 10;
+
+interface WorkerAnswer {
+  ms: number[];
+  fetches?: number;
+  peakSessions?: number;
+  opened?: number;
+  mismatches?: number;
+}
+
+/** One app instance in its own process (bench/imap-burst-worker.ts), driven one JSON line at a time. */
+function startInstance(config: object) {
+  // stdout carries the answers only: the app's own logs are silenced in the worker.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/imap-burst-worker.ts', JSON.stringify(config)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, LOG_LEVEL: 'silent' },
+  });
+  const lines = createInterface({ input: child.stdout });
+  const answers: Array<(answer: WorkerAnswer) => void> = [];
+  lines.on('line', (line) => answers.shift()?.(JSON.parse(line) as WorkerAnswer));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    ask(command: object): Promise<WorkerAnswer> {
+      return new Promise((resolve, reject) => {
+        answers.push(resolve);
+        exited.then((code) => reject(new Error(`burst worker exited (${code})`)), () => {});
+        child.stdin.write(`${JSON.stringify(command)}\n`);
+      });
+    },
+    async stop() {
+      child.stdin.end(`${JSON.stringify({ quit: true })}\n`);
+      await exited;
+    },
+  };
+}
+
+/**
+ * 60 concurrent first-page requests through lib/mail (an ownership query each), 30 in each of
+ * two app instances running as separate processes with their own database and IMAP pools:
+ * latency of each request, sessions per mailbox per instance, FETCH commands sent. Baseline:
+ * one request alone on the same warm instances, measured between the bursts.
+ */
+async function concurrentBurst(options: { f: ImapFixture; owner: { userId: string; credentialId: string; email: string }; newestUid: number }) {
+  const { f, owner, newestUid } = options;
+  const config = {
+    databaseUrl: f.tokens.database.url,
+    keyBase64: f.tokens.keyBase64,
+    imapHost: f.dovecot.host,
+    imapPort: f.dovecot.port,
+    accessToken: f.tokens.emulator.issueAccessToken({ email: owner.email, resource: 'imap' }),
+    userId: owner.userId,
+    credentialId: owner.credentialId,
+    page: PAGE,
+    newestUid,
+  };
+  const instances = Array.from({ length: INSTANCES }, () => startInstance(config));
+  try {
+    const alone: number[] = [];
+    const inBurst: number[] = [];
+    let fetches = 0;
+    let peakSessions = 0;
+    let mismatches = 0;
+    let opened = 0;
+    for (let b = 0; b < BURSTS; b++) {
+      for (const instance of instances) alone.push(...(await instance.ask({ alone: true })).ms);
+      const at = Date.now() + 200;
+      const answers = await Promise.all(instances.map((instance) => instance.ask({ burst: BURST / INSTANCES, at })));
+      opened = 0;
+      for (const a of answers) {
+        inBurst.push(...a.ms);
+        fetches += a.fetches ?? 0;
+        peakSessions = Math.max(peakSessions, a.peakSessions ?? 0);
+        mismatches += a.mismatches ?? 0;
+        opened += a.opened ?? 0;
+      }
+    }
+    return { alone: summarize(alone), inBurst: summarize(inBurst), peakSessions, opened, fetches, mismatches };
+  } finally {
+    await Promise.all(instances.map((instance) => instance.stop()));
+  }
 }
 
 export async function benchImapInbox(): Promise<void> {
@@ -126,12 +219,20 @@ export async function benchImapInbox(): Promise<void> {
     const rs = summarize(samples.reusedStack);
     const rb = summarize(samples.reusedBare);
     heading(`IMAP first inbox page: ${PAGE} newest of ${MESSAGES} messages, Dovecot + XOAUTH2 (introspection), ${ROUNDS} rounds`);
+    console.log(machine());
     console.log(`first page of the process (refresh token redeemed, cold session)  ${fmt(first.ms)}`);
     console.log(`cold session    mail stack  p50 ${fmt(cs.p50)}  p99 ${fmt(cs.p99)}   bare imapflow  p50 ${fmt(cb.p50)}  p99 ${fmt(cb.p99)}   ratio p50 ${ratio(cs.p50, cb.p50)}`);
     console.log(`reused session  mail stack  p50 ${fmt(rs.p50)}  p99 ${fmt(rs.p99)}   bare imapflow  p50 ${fmt(rb.p50)}  p99 ${fmt(rb.p99)}   ratio p50 ${ratio(rs.p50, rb.p50)}`);
     console.log(`reuse saves     mail stack  reused/cold p50 ${ratio(rs.p50, cs.p50)}   bare reused/cold p50 ${ratio(rb.p50, cb.p50)}`);
     console.log(`sessions opened by the stack: ${opened} (${ROUNDS + 2} expected)   pages not matching the newest ${PAGE}: ${mismatches}`);
-    if (mismatches > 0) process.exitCode = 1;
+
+    const burst = await concurrentBurst({ f, owner, newestUid });
+    console.log(machine());
+    heading(`${BURST} concurrent first-page requests for one mailbox over ${INSTANCES} app instances (processes, ${BURST / INSTANCES} each), ${BURSTS} bursts`);
+    console.log(`one request alone (same instances, warm)  p50 ${fmt(burst.alone.p50)}`);
+    console.log(`in a burst of ${BURST}  p50 ${fmt(burst.inBurst.p50)}  p99 ${fmt(burst.inBurst.p99)}   ratio p50 to one alone ${ratio(burst.inBurst.p50, burst.alone.p50)}`);
+    console.log(`IMAP sessions per mailbox per instance: at most ${burst.peakSessions} open (pool bound 2), ${burst.opened} opened in all   FETCHes: ${burst.fetches} for ${BURST * BURSTS} requests   pages not matching: ${burst.mismatches}`);
+    if (mismatches > 0 || burst.mismatches > 0) process.exitCode = 1;
   } finally {
     await reusedBare?.logout().catch(() => reusedBare?.close());
     await f.close();

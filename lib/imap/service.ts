@@ -16,7 +16,8 @@ import type { GetAttachmentParams, GetMessageParams, ListMessagesParams } from '
 import { SessionPool, type PoolStats } from './session-pool';
 import { ATTR, telemetry } from '../telemetry';
 import { WatchRegistry, type WatchListener, type WatchStats, type WatchSubscription } from './watch/registry';
-import type { EnsureFreshToken, LoadImapAccount, MailboxInfo, MessageDetail, MessagePage, MoveResult, PasswordServer } from './types';
+import { SharedReads } from './shared-reads';
+import type { EnsureFreshToken, ImapAccount, LoadImapAccount, MailboxInfo, MessageDetail, MessagePage, MoveResult, PasswordServer } from './types';
 
 export interface ImapServiceDeps {
   loadAccount: LoadImapAccount;
@@ -41,26 +42,45 @@ export interface ImapServiceDeps {
   watchReconnectDelayMs?: (attempt: number) => number;
 }
 
+/**
+ * Which mailbox: its credential id, or the account already loaded by the caller's ownership
+ * query (then a Microsoft mailbox's session that has to be opened needs no second query).
+ */
+export type MailboxRef = string | ImapAccount;
+
+const credentialOf = (ref: MailboxRef): string => (typeof ref === 'string' ? ref : ref.credentialId);
+
 export interface ImapService {
   /**
    * Lends a logged-in session of the mailbox to `fn` (the getImapConnection of the design).
    * Don't keep the client beyond `fn`, and collect fetch results before running other commands.
    */
-  withSession<T>(credentialId: string, fn: (client: ImapFlow) => Promise<T>): Promise<T>;
-  listMailboxes(credentialId: string): Promise<MailboxInfo[]>;
-  listMessages(credentialId: string, params: ListMessagesParams): Promise<MessagePage>;
-  getMessage(credentialId: string, params: GetMessageParams): Promise<MessageDetail>;
+  withSession<T>(mailbox: MailboxRef, fn: (client: ImapFlow) => Promise<T>): Promise<T>;
+  listMailboxes(mailbox: MailboxRef): Promise<MailboxInfo[]>;
+  /**
+   * Identical calls (same mailbox, folder, cursor, limit and search text) that arrive while one
+   * is still waiting for a session share its IMAP fetch (shared-reads.ts); callers check
+   * ownership before calling.
+   */
+  listMessages(mailbox: MailboxRef, params: ListMessagesParams): Promise<MessagePage>;
+  /**
+   * listMessages, started only when the mailbox has an idle pooled session (no login, no token
+   * use); otherwise undefined. Lets a caller overlap the read with its ownership query and
+   * discard the page if the check fails: nothing is returned before the check passes.
+   */
+  listMessagesIfWarm(credentialId: string, params: ListMessagesParams): Promise<MessagePage> | undefined;
+  getMessage(mailbox: MailboxRef, params: GetMessageParams): Promise<MessageDetail>;
   /**
    * One attachment as a stream. The mailbox's session stays lent to the download until its body
    * ends, fails or is cancelled (a client that went away), then returns to the pool. Rejects
    * not_found / invalid_request before any byte when the part is missing or too large.
    */
-  openAttachment(credentialId: string, params: GetAttachmentParams, limits?: AttachmentLimits): Promise<AttachmentDownload>;
+  openAttachment(mailbox: MailboxRef, params: GetAttachmentParams, limits?: AttachmentLimits): Promise<AttachmentDownload>;
   /** Sets or clears \\Seen / \\Flagged; the message's flags afterwards. */
-  setMessageFlags(credentialId: string, params: GetMessageParams & { change: FlagChange }): Promise<string[]>;
-  moveMessage(credentialId: string, params: GetMessageParams & { to: string }): Promise<MoveResult>;
+  setMessageFlags(mailbox: MailboxRef, params: GetMessageParams & { change: FlagChange }): Promise<string[]>;
+  moveMessage(mailbox: MailboxRef, params: GetMessageParams & { to: string }): Promise<MoveResult>;
   /** To Trash; from Trash, expunged. */
-  deleteMessage(credentialId: string, params: GetMessageParams): Promise<{ expunged: boolean }>;
+  deleteMessage(mailbox: MailboxRef, params: GetMessageParams): Promise<{ expunged: boolean }>;
   /** Throws invalid_request when the server refuses the login, upstream_unavailable when it is unreachable. */
   verifyPasswordLogin(server: PasswordServer): Promise<void>;
   /**
@@ -121,9 +141,9 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     },
   });
 
-  async function withSession<T>(credentialId: string, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
+  async function withSession<T>(mailbox: MailboxRef, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
     try {
-      return await telemetry.traced('mailbridge.imap.session', { [ATTR.credentialId]: credentialId }, () => pool.use(credentialId, fn));
+      return await telemetry.traced('mailbridge.imap.session', { [ATTR.credentialId]: credentialOf(mailbox) }, () => useSession(mailbox, fn));
     } catch (error) {
       // IMAP and network failures are the server's (503); anything else is ours and stays as
       // it is, so it surfaces as a logged 500 rather than hiding behind "try again".
@@ -131,10 +151,29 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     }
   }
 
-  function openAttachment(credentialId: string, params: GetAttachmentParams, limits: AttachmentLimits = {}): Promise<AttachmentDownload> {
+  function useSession<T>(mailbox: MailboxRef, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
+    if (typeof mailbox === 'string') return pool.use(mailbox, fn);
+    // An OAuth account as the caller loaded it is all a login needs (the token comes from the
+    // token layer at login time). A password is re-read at login: a row read before the owner
+    // entered a new password must not log in with, and then be marked rejected for, the old one.
+    if (mailbox.kind === 'oauth2') return pool.use(mailbox.credentialId, fn, () => openSession(loginDeps, mailbox));
+    return pool.use(mailbox.credentialId, fn);
+  }
+
+  const sharedLists = new SharedReads();
+  const listMessagesShared = (mailbox: MailboxRef, params: ListMessagesParams): Promise<MessagePage> =>
+    sharedLists.run(listMessagesKey(credentialOf(mailbox), params), (started) =>
+      withSession(mailbox, (client) => {
+        started();
+        return listMessages(client, params);
+      }),
+    );
+
+  function openAttachment(mailbox: MailboxRef, params: GetAttachmentParams, limits: AttachmentLimits = {}): Promise<AttachmentDownload> {
+    const credentialId = credentialOf(mailbox);
     return new Promise((resolve, reject) => {
       let handedOut = false;
-      withSession(credentialId, (client) =>
+      withSession(mailbox, (client) =>
         downloadAttachment(client, {
           ...params,
           ...limits,
@@ -161,7 +200,8 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     withSession,
     openAttachment,
     listMailboxes: (id) => withSession(id, (client) => listMailboxes(client)),
-    listMessages: (id, params) => withSession(id, (client) => listMessages(client, params)),
+    listMessages: listMessagesShared,
+    listMessagesIfWarm: (id, params) => (pool.hasIdleSession(id) ? listMessagesShared(id, params) : undefined),
     getMessage: (id, params) => withSession(id, (client) => getMessage(client, params)),
     setMessageFlags: (id, params) => withSession(id, (client) => setMessageFlags(client, params)),
     moveMessage: (id, params) => withSession(id, (client) => moveMessage(client, params)),
@@ -179,4 +219,10 @@ export function createImapService(deps: ImapServiceDeps): ImapService {
     stats: () => pool.stats(),
     watchStats: () => watchers.stats(),
   };
+}
+
+/** Pure: what makes two message-list calls the same read. */
+export function listMessagesKey(credentialId: string, params: ListMessagesParams): string {
+  const { mailbox, limit, cursor, query } = params;
+  return JSON.stringify([credentialId, mailbox, limit, cursor?.uidValidity ?? null, cursor?.beforeUid ?? null, query ?? null]);
 }

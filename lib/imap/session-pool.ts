@@ -59,9 +59,11 @@ export class SessionPool {
   /**
    * Runs `fn` with a session of the mailbox. If a reused session turns out to have been dropped
    * by the server, `fn` runs once more on a new one (operations passed here are reads).
+   * `open`, when given, replaces the pool's opener for a session this call has to open (the
+   * caller already loaded the account).
    */
-  async use<T>(credentialId: string, fn: (client: ImapFlow) => Promise<T>): Promise<T> {
-    const first = await this.acquire(credentialId);
+  async use<T>(credentialId: string, fn: (client: ImapFlow) => Promise<T>, open?: () => Promise<ImapFlow>): Promise<T> {
+    const first = await this.acquire(credentialId, { open });
     try {
       return await fn(first.session.client);
     } catch (error) {
@@ -70,12 +72,20 @@ export class SessionPool {
     } finally {
       this.release(first.session);
     }
-    const second = await this.acquire(credentialId, { fresh: true });
+    const second = await this.acquire(credentialId, { fresh: true, open });
     try {
       return await fn(second.session.client);
     } finally {
       this.release(second.session);
     }
+  }
+
+  /** Whether the mailbox has a pooled session free right now (using it needs no login). */
+  hasIdleSession(credentialId: string): boolean {
+    const slot = this.slots.get(credentialId);
+    if (!slot || this.shutDown) return false;
+    for (const s of slot.sessions) if (!s.busy && s.generation === slot.generation && s.client.usable) return true;
+    return false;
   }
 
   /** Logs out every session of the mailbox (disconnect); sessions in use close when released. */
@@ -112,7 +122,7 @@ export class SessionPool {
     return slot;
   }
 
-  private async acquire(credentialId: string, opts: { fresh?: boolean } = {}): Promise<{ session: Session; reused: boolean }> {
+  private async acquire(credentialId: string, opts: { fresh?: boolean; open?: (() => Promise<ImapFlow>) | undefined } = {}): Promise<{ session: Session; reused: boolean }> {
     const deadline = Date.now() + this.acquireTimeoutMs;
     for (;;) {
       if (this.shutDown) throw new AppError('upstream_unavailable', 'The server is shutting down');
@@ -126,7 +136,7 @@ export class SessionPool {
           return { session: idle, reused: true };
         }
       }
-      if (slot.sessions.size + slot.opening < this.max) return { session: await this.openInto(slot, credentialId), reused: false };
+      if (slot.sessions.size + slot.opening < this.max) return { session: await this.openInto(slot, credentialId, opts.open), reused: false };
       // Full: make room by dropping an idle session we may not use (stale, or `fresh` asked).
       const spare = [...slot.sessions].find((s) => !s.busy);
       if (spare) {
@@ -141,14 +151,14 @@ export class SessionPool {
     }
   }
 
-  private async openInto(slot: Slot, credentialId: string): Promise<Session> {
+  private async openInto(slot: Slot, credentialId: string, open = () => this.options.open(credentialId)): Promise<Session> {
     // Taken before the login: if closeFor() runs meanwhile (disconnect, new password), this
     // session serves the call that opened it and is then closed, never pooled.
     const generation = slot.generation;
     slot.opening += 1;
     let client: ImapFlow | undefined;
     try {
-      client = await this.options.open(credentialId);
+      client = await open();
     } finally {
       slot.opening -= 1;
       this.wake(slot);

@@ -9,11 +9,12 @@ export interface MailContext {
   db: PrismaClient;
   imap: Pick<
     ImapService,
-    'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor' | 'withSession' | 'watchMailbox'
+    'listMailboxes' | 'listMessages' | 'getMessage' | 'openAttachment' | 'setMessageFlags' | 'moveMessage' | 'deleteMessage' | 'verifyPasswordLogin' | 'closeSessionsFor' | 'withSession' | 'watchMailbox' | 'listMessagesIfWarm'
   >;
   /** Sending (default: the process-wide SMTP service). */
   smtp?: Pick<SmtpService, 'send' | 'verifyPasswordLogin'>;
-  secrets: Pick<SecretBox, 'seal'>;
+  /** `seal` stores passwords; `open` lets a session log in with one (findUsableAccount). */
+  secrets: Pick<SecretBox, 'seal' | 'open'>;
   /** Drops a credential's cached access tokens (the cache, not the database). */
   forgetCachedTokens(credentialId: string): Promise<void>;
 }

@@ -9,6 +9,6 @@ export async function getMessage(
 ): Promise<MessageDetail> {
   const params = parseGetMessageParams(options);
   const ctx = await resolveContext(options.ctx);
-  const credentialId = await findUsableAccount(ctx.db, options);
-  return ctx.imap.getMessage(credentialId, params);
+  const account = await findUsableAccount(ctx, options);
+  return ctx.imap.getMessage(account, params);
 }

@@ -4,6 +4,6 @@ import { findUsableAccount } from './accounts';
 
 export async function listMailboxes(options: { userId: string; accountId: string; ctx?: MailContext }): Promise<MailboxInfo[]> {
   const ctx = await resolveContext(options.ctx);
-  const credentialId = await findUsableAccount(ctx.db, options);
-  return ctx.imap.listMailboxes(credentialId);
+  const account = await findUsableAccount(ctx, options);
+  return ctx.imap.listMailboxes(account);
 }

@@ -10,6 +10,12 @@ export async function listMessages(
   // Parameters first: a malformed request is a 400 whoever's mailbox it names.
   const params = parseListMessagesParams(options);
   const ctx = await resolveContext(options.ctx);
-  const credentialId = await findUsableAccount(ctx.db, options);
-  return ctx.imap.listMessages(credentialId, params);
+  // With a session of the named mailbox already pooled, the read starts first and its IMAP round
+  // trips overlap the ownership query. It is read-only (EXAMINE), needs no login or token, and its
+  // page or error reaches the caller only once the query has confirmed the mailbox is theirs;
+  // otherwise it is dropped.
+  const early = ctx.imap.listMessagesIfWarm(options.accountId, params);
+  early?.catch(() => {});
+  const account = await findUsableAccount(ctx, options);
+  return early ?? ctx.imap.listMessages(account, params);
 }

@@ -23,8 +23,8 @@ export async function updateMessageFlags(options: Target & { input: MessageFlags
   const params = parseGetMessageParams(options);
   const change = messageFlagsInput.parse(options.input);
   const ctx = await resolveContext(options.ctx);
-  const credentialId = await findUsableAccount(ctx.db, options);
-  return { flags: await ctx.imap.setMessageFlags(credentialId, { ...params, change }) };
+  const account = await findUsableAccount(ctx, options);
+  return { flags: await ctx.imap.setMessageFlags(account, { ...params, change }) };
 }
 
 /** Moves the message to another folder of the same account. */
@@ -32,14 +32,14 @@ export async function moveMessage(options: Target & { input: MoveMessageInput })
   const params = parseGetMessageParams(options);
   const { to } = moveMessageInput.parse(options.input);
   const ctx = await resolveContext(options.ctx);
-  const credentialId = await findUsableAccount(ctx.db, options);
-  return ctx.imap.moveMessage(credentialId, { ...params, to });
+  const account = await findUsableAccount(ctx, options);
+  return ctx.imap.moveMessage(account, { ...params, to });
 }
 
 /** To the account's Trash; from Trash itself, for good. */
 export async function deleteMessage(options: Target): Promise<{ expunged: boolean }> {
   const params = parseGetMessageParams(options);
   const ctx = await resolveContext(options.ctx);
-  const credentialId = await findUsableAccount(ctx.db, options);
-  return ctx.imap.deleteMessage(credentialId, params);
+  const account = await findUsableAccount(ctx, options);
+  return ctx.imap.deleteMessage(account, params);
 }

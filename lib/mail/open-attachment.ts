@@ -13,6 +13,6 @@ export async function openAttachment(
 ): Promise<AttachmentDownload> {
   const params = parseGetAttachmentParams(options);
   const ctx = await resolveContext(options.ctx);
-  const credentialId = await findUsableAccount(ctx.db, options);
-  return ctx.imap.openAttachment(credentialId, params, options.signal ? { signal: options.signal } : {});
+  const account = await findUsableAccount(ctx, options);
+  return ctx.imap.openAttachment(account, params, options.signal ? { signal: options.signal } : {});
 }

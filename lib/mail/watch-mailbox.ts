@@ -25,8 +25,8 @@ export async function watchMailbox(options: {
   const parsed = mailboxSchema.safeParse(options.mailbox === null || options.mailbox === undefined || options.mailbox === '' ? 'INBOX' : options.mailbox);
   if (!parsed.success) throw new AppError('invalid_request', `mailbox: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   const ctx = await resolveContext(options.ctx);
-  const credentialId = await findUsableAccount(ctx.db, options);
-  const subscription = ctx.imap.watchMailbox(credentialId, parsed.data, options.listener);
+  const account = await findUsableAccount(ctx, options);
+  const subscription = ctx.imap.watchMailbox(account.credentialId, parsed.data, options.listener);
   try {
     const info = await subscription.ready;
     return { info, close: subscription.close };

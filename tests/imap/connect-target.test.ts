@@ -5,7 +5,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connectTarget, imapLogFields } from '@/lib/imap/client';
+import { connectTarget, createClient, imapLogFields, quietLogger } from '@/lib/imap/client';
 import { isNonPublicAddress, resolvePublicHost } from '@/lib/imap/host-policy';
 import { openSession, verifyPasswordLogin } from '@/lib/imap/login';
 import { childLogger } from '@/lib/log';
@@ -159,5 +159,26 @@ describe('imapflow log entries', () => {
     expect(imapLogFields({ err: { code: 42 } })).toEqual({});
     expect(imapLogFields('string entry')).toEqual({});
     expect(imapLogFields(null)).toEqual({});
+  });
+});
+
+describe('the logger handed to imapflow', () => {
+  const log = childLogger('test');
+  it('tells imapflow that trace and debug are off, so it does not serialize protocol lines for them', () => {
+    const logger = quietLogger(log);
+    expect(logger.isLevelEnabled('trace')).toBe(false);
+    expect(logger.isLevelEnabled('debug')).toBe(false);
+    expect(logger.isLevelEnabled('info')).toBe(false);
+    expect(logger.isLevelEnabled('warn')).toBe(true);
+    expect(logger.isLevelEnabled('error')).toBe(true);
+  });
+
+  it('is what the client consults before building a FETCH trace entry', () => {
+    const client = createClient({ endpoint: { host: '127.0.0.1', port: 1, secure: false }, auth: { user: 'u', pass: 'p' }, log });
+    // imapflow's own gate (imap-flow.js: `if (this.isLogLevelEnabled(logLevel))` before compiling a response for the log).
+    const gate = client as unknown as { isLogLevelEnabled(level: string): boolean };
+    expect(gate.isLogLevelEnabled('trace')).toBe(false);
+    expect(gate.isLogLevelEnabled('debug')).toBe(false);
+    expect(gate.isLogLevelEnabled('warn')).toBe(true);
   });
 });

@@ -24,8 +24,17 @@ export interface RunCronOptions {
   budgetMs: number;
   /** How long to wait past the budget for work in flight (default: a quarter of the budget, ≤ 10 s). */
   drainMs?: number;
-  /** Credentials refreshed at once; syncs get a quarter of it (at least one). */
-  concurrency: number;
+  /**
+   * Credentials refreshed at once, fixed. Unset (the default): chosen from the backlog, the
+   * budget and the observed time per refresh, between `minConcurrency` and `maxConcurrency`.
+   */
+  concurrency?: number;
+  /** Upper bound of the chosen concurrency (default 64). */
+  maxConcurrency?: number;
+  /** Lower bound of the chosen concurrency (default 4). */
+  minConcurrency?: number;
+  /** OneDrive syncs at once (default: a quarter of a fixed concurrency, else 4). */
+  syncConcurrency?: number;
   /** Warm access tokens that expire within this many seconds. */
   warmWindowSeconds: number;
   warmActiveHours: number;
@@ -33,12 +42,15 @@ export interface RunCronOptions {
   idleDays: number;
   /** Report refresh tokens unused for this many days (Microsoft's cliff is 90). */
   nearExpiryDays: number;
-  /** Credentials per claim (default: twice the concurrency, at most 100). */
+  /** Credentials per claim (default: twice the (maximum) concurrency, at most 100). */
   batchSize?: number;
 }
 
 const CREDENTIAL_LEASE_MS = 2 * 60_000;
 const MAX_BATCH = 100;
+export const DEFAULT_MAX_CONCURRENCY = 64;
+export const DEFAULT_MIN_CONCURRENCY = 4;
+const DEFAULT_SYNC_CONCURRENCY = 4;
 
 export async function runCron(options: RunCronOptions): Promise<CronSummary> {
   const clock = options.clock ?? Date.now;
@@ -48,7 +60,9 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
   const deadline = started + options.budgetMs;
   const drainDeadline = deadline + (options.drainMs ?? Math.min(10_000, options.budgetMs / 4));
   const stop: StopSignal = { reason: null, reported: new Set(), pausedTenants: new Set() };
-  log.info({ budgetMs: options.budgetMs, concurrency: options.concurrency }, 'cron run started');
+  const maxConcurrency = options.concurrency ?? options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+  const minConcurrency = Math.min(maxConcurrency, options.minConcurrency ?? DEFAULT_MIN_CONCURRENCY);
+  log.info({ budgetMs: options.budgetMs, concurrency: options.concurrency ?? 'auto', maxConcurrency }, 'cron run started');
 
   const refreshing = refreshDueCredentials({
     db: options.db,
@@ -56,8 +70,10 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
     logger: log,
     clock,
     owner,
-    concurrency: options.concurrency,
-    batchSize: Math.min(MAX_BATCH, options.batchSize ?? options.concurrency * 2),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    maxConcurrency,
+    minConcurrency,
+    batchSize: Math.min(MAX_BATCH, options.batchSize ?? maxConcurrency * 2),
     leaseMs: CREDENTIAL_LEASE_MS,
     deadline,
     drainDeadline,
@@ -76,7 +92,8 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
         logger: log,
         clock,
         owner,
-        concurrency: Math.max(1, Math.floor(options.concurrency / 4)),
+        concurrency:
+          options.syncConcurrency ?? (options.concurrency === undefined ? DEFAULT_SYNC_CONCURRENCY : Math.max(1, Math.floor(options.concurrency / 4))),
         // A sync can use the whole run; the claim outlives it so no other run queues the link.
         leaseMs: drainDeadline - started + 60_000,
         deadline,
@@ -103,7 +120,7 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
     abandoned: refresh.abandoned + syncs.abandoned,
     nearExpiry,
   };
-  log.info({ ...summary, nearExpiry: nearExpiry.count }, 'cron run finished');
+  log.info({ ...summary, nearExpiry: nearExpiry.count, concurrency: refresh.concurrency }, 'cron run finished');
   return summary;
 }
 

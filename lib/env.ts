@@ -58,7 +58,10 @@ const schema = z.object({
   CRON_IDLE_DAYS: z.coerce.number().int().min(1).max(89).default(30),
   /** Cron: report credentials whose refresh token has gone unused this many days. */
   CRON_NEAR_EXPIRY_DAYS: z.coerce.number().int().min(1).max(90).default(80),
-  CRON_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
+  /** Cron: refreshes in flight, fixed. Unset: chosen per run from the backlog, the budget and the observed time per refresh. */
+  CRON_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(200).optional()),
+  /** Cron: the most refreshes in flight when the concurrency is chosen (bounds the load on Microsoft and the database). */
+  CRON_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(64),
   /** Cron: stop starting work after this long (further capped by the route's maxDuration). */
   CRON_BUDGET_SECONDS: z.coerce.number().int().min(1).default(40),
   /** Operator events (lib/webhooks) are POSTed here, signed with WEBHOOK_SECRET; unset: none are written. */

@@ -40,21 +40,17 @@ interface Row {
 }
 
 
-export async function claimDueCredentials(options: ClaimDueCredentialsOptions): Promise<ClaimedCredential[]> {
-  const { db, owner, now, limit, leaseMs, warmBefore, activeSince, idleBefore } = options;
-  if (limit <= 0) return [];
+export type DueCriteria = Pick<ClaimDueCredentialsOptions, 'now' | 'warmBefore' | 'activeSince' | 'idleBefore' | 'excludeTenants'>;
+
+/** Whether credential `m` is due and free to claim: shared by the claim and the backlog count. */
+export function dueCredential(options: DueCriteria): Prisma.Sql {
+  const { now, warmBefore, activeSince, idleBefore } = options;
   const excluded = options.excludeTenants ?? [];
   const notExcluded =
     excluded.length === 0
       ? Prisma.empty
       : Prisma.sql`AND (m."tenantId" IS NULL OR lower(m."tenantId") NOT IN (${Prisma.join(excluded.map((t) => t.toLowerCase()))}))`;
-  const rows = await db.$queryRaw<Row[]>`
-    WITH claimed AS (
-      UPDATE "MailCredential" AS c
-      SET "cronLeaseOwner" = ${owner}, "cronLeaseUntil" = ${sqlInstant(now + leaseMs)}
-      WHERE c.id IN (
-        SELECT m.id FROM "MailCredential" AS m
-        WHERE m."authType" = 'oauth2'
+  return Prisma.sql`m."authType" = 'oauth2'
           AND m.status = 'active'
           AND m."refreshTokenSealed" IS NOT NULL
           AND (m."nextRetryAt" IS NULL OR m."nextRetryAt" <= ${sqlInstant(now)})
@@ -70,7 +66,19 @@ export async function claimDueCredentials(options: ClaimDueCredentialsOptions): 
                 WHERE a."credentialId" = m.id AND a."expiresAt" < ${sqlInstant(warmBefore)}
               )
             )
-          )
+          )`;
+}
+
+export async function claimDueCredentials(options: ClaimDueCredentialsOptions): Promise<ClaimedCredential[]> {
+  const { db, owner, now, limit, leaseMs, warmBefore, activeSince, idleBefore } = options;
+  if (limit <= 0) return [];
+  const rows = await db.$queryRaw<Row[]>`
+    WITH claimed AS (
+      UPDATE "MailCredential" AS c
+      SET "cronLeaseOwner" = ${owner}, "cronLeaseUntil" = ${sqlInstant(now + leaseMs)}
+      WHERE c.id IN (
+        SELECT m.id FROM "MailCredential" AS m
+        WHERE ${dueCredential(options)}
         -- Least recently refreshed first: nearest the 90-day cliff, and (one token lifetime for
         -- all) the access tokens that expire first. Walks the lastRefreshAt index and stops at
         -- the limit, so a claim costs the batch, not the table.

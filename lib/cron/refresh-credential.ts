@@ -1,7 +1,9 @@
 // Proactive refresh of one claimed credential through the token layer, which already does the
 // single flight, the cross-process lease, compare-and-set and per-credential backoff. `strict`
 // makes a failed refresh throw even while an older token is still usable, so the outcome the cron
-// counts is what actually happened.
+// counts is what actually happened. `due` tells it the claim just read that a refresh is due, so
+// each resource costs two statements: taking the lease (which reads) and the commit (which
+// releases it).
 import { AppError } from '../errors';
 import { RefreshFailedError, type PauseScope, type TokenService } from '../tokens';
 import type { ClaimedCredential } from './claim-due-credentials';
@@ -28,11 +30,11 @@ export async function refreshCredential(options: RefreshCredentialOptions): Prom
   const { tokens, credential, warmWindowSeconds, idleBefore } = options;
   try {
     for (const resource of credential.warm) {
-      await tokens.ensureFreshToken(credential.id, resource, { minValiditySeconds: warmWindowSeconds, strict: true, background: true });
+      await tokens.ensureFreshToken(credential.id, resource, { minValiditySeconds: warmWindowSeconds, strict: true, background: true, due: true });
     }
     // A warm refresh has exercised the refresh token too; asking again would only re-read.
     if (credential.idle && credential.warm.length === 0) {
-      await tokens.ensureFreshToken(credential.id, 'imap', { refreshedSince: idleBefore, strict: true, background: true });
+      await tokens.ensureFreshToken(credential.id, 'imap', { refreshedSince: idleBefore, strict: true, background: true, due: true });
     }
     return { kind: 'refreshed' };
   } catch (error) {

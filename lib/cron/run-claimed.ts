@@ -12,7 +12,8 @@ export interface RunClaimedOptions<T> {
   /** Identity of an item: one that comes due again within the same run is not run twice. */
   key(item: T): string;
   release(items: T[]): Promise<void>;
-  concurrency: number;
+  /** Items in flight; a function is asked again before every claim (the cron adapts it). */
+  concurrency: number | (() => number);
   /** Items per claim; keeps at most about concurrency + batchSize items claimed at once. */
   batchSize: number;
   /** Epoch ms after which nothing new starts. */
@@ -34,7 +35,8 @@ export interface RunClaimedResult {
 
 export async function runClaimed<T>(options: RunClaimedOptions<T>): Promise<RunClaimedResult> {
   const { clock, deadline } = options;
-  const limit = pLimit(options.concurrency);
+  const concurrency = typeof options.concurrency === 'function' ? options.concurrency : () => options.concurrency as number;
+  const limit = pLimit(Math.max(1, concurrency()));
   const waiting = new Set<T>();
   const queued = new Set<Promise<void>>();
   const active = new Set<Promise<void>>();
@@ -65,6 +67,7 @@ export async function runClaimed<T>(options: RunClaimedOptions<T>): Promise<RunC
         await within(Promise.race(queued), deadline - clock());
         continue;
       }
+      limit.concurrency = Math.max(1, concurrency());
       const claimed = await options.claim(options.batchSize);
       // E.g. a token minted with a lifetime shorter than the warm window is due again at once;
       // running it again in this run would only hammer the upstream.

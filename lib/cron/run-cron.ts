@@ -29,8 +29,17 @@ export interface RunCronOptions {
   budgetMs: number;
   /** How long to wait past the budget for work in flight (default: a quarter of the budget, ≤ 10 s). */
   drainMs?: number;
-  /** Credentials refreshed at once; syncs get a quarter of it (at least one). */
-  concurrency: number;
+  /**
+   * Credentials refreshed at once, fixed. Unset (the default): chosen from the backlog, the
+   * budget and the observed time per refresh, between `minConcurrency` and `maxConcurrency`.
+   */
+  concurrency?: number;
+  /** Upper bound of the chosen concurrency (default 64). */
+  maxConcurrency?: number;
+  /** Lower bound of the chosen concurrency (default 4). */
+  minConcurrency?: number;
+  /** OneDrive syncs at once (default: a quarter of a fixed concurrency, else 4). */
+  syncConcurrency?: number;
   /** Warm access tokens that expire within this many seconds. */
   warmWindowSeconds: number;
   warmActiveHours: number;
@@ -38,7 +47,7 @@ export interface RunCronOptions {
   idleDays: number;
   /** Report refresh tokens unused for this many days (Microsoft's cliff is 90). */
   nearExpiryDays: number;
-  /** Credentials per claim (default: twice the concurrency, at most 100). */
+  /** Credentials per claim (default: twice the (maximum) concurrency, at most 100). */
   batchSize?: number;
   /** Where operator events are written (`mailbox.near_expiry`); absent: webhooks are off. */
   outbox?: EventOutbox;
@@ -48,6 +57,9 @@ export interface RunCronOptions {
 
 const CREDENTIAL_LEASE_MS = 2 * 60_000;
 const MAX_BATCH = 100;
+export const DEFAULT_MAX_CONCURRENCY = 64;
+export const DEFAULT_MIN_CONCURRENCY = 4;
+const DEFAULT_SYNC_CONCURRENCY = 4;
 
 export async function runCron(options: RunCronOptions): Promise<CronSummary> {
   const clock = options.clock ?? Date.now;
@@ -57,7 +69,9 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
   const deadline = started + options.budgetMs;
   const drainDeadline = deadline + (options.drainMs ?? Math.min(10_000, options.budgetMs / 4));
   const stop: StopSignal = { reason: isShuttingDown() ? 'shutdown' : null, reported: new Set(), pausedTenants: new Set() };
-  log.info({ budgetMs: options.budgetMs, concurrency: options.concurrency }, 'cron run started');
+  const maxConcurrency = options.concurrency ?? options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+  const minConcurrency = Math.min(maxConcurrency, options.minConcurrency ?? DEFAULT_MIN_CONCURRENCY);
+  log.info({ budgetMs: options.budgetMs, concurrency: options.concurrency ?? 'auto', maxConcurrency }, 'cron run started');
   // SIGTERM mid-run: start nothing new and hand back every claim at once, rather than leaving
   // them for their lease time (items in flight finish or fail their owner-checked writes).
   const unregister = onShutdown('cron_claims', async () => {
@@ -66,7 +80,7 @@ export async function runCron(options: RunCronOptions): Promise<CronSummary> {
     log.info({ ...released, outcome: 'handed_back' }, 'cron claims released at shutdown');
   });
   try {
-    return await runClaimedWork(options, { clock, log, started, owner, deadline, drainDeadline, stop });
+    return await runClaimedWork(options, { clock, log, started, owner, deadline, drainDeadline, stop, maxConcurrency, minConcurrency });
   } finally {
     unregister();
   }
@@ -80,10 +94,12 @@ interface RunState {
   deadline: number;
   drainDeadline: number;
   stop: StopSignal;
+  maxConcurrency: number;
+  minConcurrency: number;
 }
 
 async function runClaimedWork(options: RunCronOptions, run: RunState): Promise<CronSummary> {
-  const { clock, log, started, owner, deadline, drainDeadline, stop } = run;
+  const { clock, log, started, owner, deadline, drainDeadline, stop, maxConcurrency, minConcurrency } = run;
 
   const refreshing = refreshDueCredentials({
     db: options.db,
@@ -91,8 +107,10 @@ async function runClaimedWork(options: RunCronOptions, run: RunState): Promise<C
     logger: log,
     clock,
     owner,
-    concurrency: options.concurrency,
-    batchSize: Math.min(MAX_BATCH, options.batchSize ?? options.concurrency * 2),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    maxConcurrency,
+    minConcurrency,
+    batchSize: Math.min(MAX_BATCH, options.batchSize ?? maxConcurrency * 2),
     leaseMs: CREDENTIAL_LEASE_MS,
     deadline,
     drainDeadline,
@@ -111,7 +129,8 @@ async function runClaimedWork(options: RunCronOptions, run: RunState): Promise<C
         logger: log,
         clock,
         owner,
-        concurrency: Math.max(1, Math.floor(options.concurrency / 4)),
+        concurrency:
+          options.syncConcurrency ?? (options.concurrency === undefined ? DEFAULT_SYNC_CONCURRENCY : Math.max(1, Math.floor(options.concurrency / 4))),
         // A sync can use the whole run; the claim outlives it so no other run queues the link.
         leaseMs: drainDeadline - started + 60_000,
         deadline,
@@ -141,7 +160,7 @@ async function runClaimedWork(options: RunCronOptions, run: RunState): Promise<C
     webhooks: { delivered: webhooks.delivered, failed: webhooks.failed, dead: webhooks.dead },
   };
   telemetry.cronRun({ durationMs: summary.durationMs, more: summary.more, stoppedBy: summary.stoppedBy, claimed: { refresh: refresh.claimed, sync: syncs.claimed } });
-  log.info({ ...summary, nearExpiry: nearExpiry.count }, 'cron run finished');
+  log.info({ ...summary, nearExpiry: nearExpiry.count, concurrency: refresh.concurrency }, 'cron run finished');
   return summary;
 }
 

@@ -9,6 +9,7 @@ import { childLogger } from '../log';
 import { PrismaClient } from './generated/client';
 import { migrate } from './migrate';
 import { openPglite } from './pglite';
+import { poolSizeFor } from './pool-size';
 
 const log = childLogger('db');
 
@@ -29,7 +30,7 @@ export interface CreateDbOptions {
   inMemory?: boolean;
   /** Where the embedded database finds its migrations (default prisma/migrations). */
   migrationsDir?: string;
-  /** PostgreSQL pool size per process. */
+  /** PostgreSQL pool size per process (default 10; the app's own client uses poolSizeFor). */
   poolSize?: number;
 }
 
@@ -106,7 +107,8 @@ const holder = globalThis as typeof globalThis & { __mailbridgeDb?: Promise<Db> 
 export function getDbHandle(): Promise<Db> {
   if (!holder.__mailbridgeDb) {
     const env = getEnv();
-    const opening = createDb({ url: env.DATABASE_URL, dataDir: env.DATA_DIR });
+    // Sized for the cron's bound on refreshes in flight (it shares this pool with requests).
+    const opening = createDb({ url: env.DATABASE_URL, dataDir: env.DATA_DIR, poolSize: poolSizeFor({ cronMaxConcurrency: env.CRON_CONCURRENCY ?? env.CRON_MAX_CONCURRENCY }) });
     // A failed open is not cached: the next caller tries again (e.g. the database came back).
     opening.catch(() => {
       if (holder.__mailbridgeDb === opening) holder.__mailbridgeDb = undefined;

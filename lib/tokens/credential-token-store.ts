@@ -1,4 +1,5 @@
 // The database side of the token layer: reads, the refresh lease, and compare-and-set writes.
+import { Prisma } from '../db';
 import type { TokenDb } from './db-types';
 import { accessTokenAad, cacheAad, refreshTokenAad, type SecretBox } from '../crypto';
 import type { FreshToken, TokenResource } from './types';
@@ -99,6 +100,51 @@ export class CredentialTokenStore {
     return count === 1;
   }
 
+  /**
+   * `acquireLease` and `read` in one statement: takes the lease when it is free and returns the
+   * state as of taking it (so no re-read is needed under the lease), or null when someone else
+   * holds it, or the row is gone or not an OAuth credential (the caller reads to find out which).
+   */
+  async acquireLeaseAndRead(credentialId: string, resource: TokenResource, owner: string, leaseMs: number): Promise<CredentialTokenState | null> {
+    const rows = await this.db.$queryRaw<LeasedRow[]>`
+      WITH leased AS (
+        UPDATE "MailCredential"
+        SET "refreshLeaseOwner" = ${owner},
+            "refreshLeaseUntil" = (now() AT TIME ZONE 'UTC') + (${leaseMs}::int * interval '1 millisecond')
+        WHERE id = ${credentialId}
+          AND "authType" = 'oauth2'
+          AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < (now() AT TIME ZONE 'UTC'))
+        RETURNING id, "tenantId", status::text AS status, "tokenVersion", "failureCount", "lastError",
+          "nextRetryAt", "lastRefreshAt", "refreshLeaseUntil", "refreshTokenSealed"
+      )
+      SELECT l."tenantId", l.status, l."tokenVersion", l."failureCount", l."lastError", l."refreshTokenSealed",
+        ${epochMs(Prisma.sql`l."nextRetryAt"`)} AS "nextRetryAt",
+        ${epochMs(Prisma.sql`l."lastRefreshAt"`)} AS "lastRefreshAt",
+        ${epochMs(Prisma.sql`l."refreshLeaseUntil"`)} AS "leaseUntil",
+        a."tokenSealed", ${epochMs(Prisma.sql`a."expiresAt"`)} AS "expiresAt"
+      FROM leased AS l
+      LEFT JOIN "AccessToken" AS a ON a."credentialId" = l.id AND a.resource = ${resource}`;
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      credentialId,
+      tenantId: row.tenantId ? row.tenantId.toLowerCase() : null,
+      status: row.status,
+      tokenVersion: row.tokenVersion,
+      failureCount: row.failureCount,
+      lastError: row.lastError,
+      nextRetryAt: msOrNull(row.nextRetryAt),
+      lastRefreshAt: msOrNull(row.lastRefreshAt),
+      leaseUntil: msOrNull(row.leaseUntil),
+      hasRefreshToken: row.refreshTokenSealed !== null,
+      refreshTokenSealed: row.refreshTokenSealed,
+      accessToken:
+        row.tokenSealed === null || row.expiresAt === null
+          ? null
+          : this.openAccessToken(credentialId, resource, { tokenSealed: row.tokenSealed, expiresAt: new Date(Number(row.expiresAt)) }),
+    };
+  }
+
   /** Extends a lease this owner still holds; false when it was lost (expired and taken). */
   async renewLease(credentialId: string, owner: string, leaseMs: number): Promise<boolean> {
     const count = await this.db.$executeRaw`
@@ -116,8 +162,10 @@ export class CredentialTokenStore {
   }
 
   /**
-   * Commits a refresh: the rotated refresh token and the new access token in one transaction,
-   * only if nobody wrote a newer version meanwhile. False when superseded.
+   * Commits a refresh: the rotated refresh token and the new access token in one statement (so
+   * one implicit transaction), only if nobody wrote a newer version meanwhile. False when
+   * superseded. With `leaseOwner`, the same statement also hands back the refresh lease, if that
+   * owner still holds it; when superseded the lease is left for the caller to release.
    */
   async commitRefresh(input: {
     state: CredentialTokenState;
@@ -125,36 +173,39 @@ export class CredentialTokenStore {
     accessToken: FreshToken;
     rotatedRefreshToken?: string;
     now: number;
+    leaseOwner?: string;
   }): Promise<boolean> {
     const { state, resource, accessToken } = input;
     const id = state.credentialId;
     const nextVersion = state.tokenVersion + 1;
-    const now = new Date(input.now);
-    return this.db.$transaction(async (tx) => {
-      const { count } = await tx.mailCredential.updateMany({
-        where: { id, tokenVersion: state.tokenVersion },
-        data: {
-          tokenVersion: nextVersion,
-          lastRefreshAt: now,
-          failureCount: 0,
-          nextRetryAt: null,
-          lastError: null,
-          status: 'active',
-          ...(input.rotatedRefreshToken
-            ? { refreshTokenSealed: this.secrets.seal(input.rotatedRefreshToken, refreshTokenAad(id)), refreshTokenIssuedAt: now }
-            : {}),
-        },
-      });
-      if (count !== 1) return false;
-      const sealed = this.secrets.seal(accessToken.accessToken, accessTokenAad(id, resource));
-      const expiresAt = new Date(accessToken.expiresAt);
-      await tx.accessToken.upsert({
-        where: { credentialId_resource: { credentialId: id, resource } },
-        create: { credentialId: id, resource, tokenSealed: sealed, expiresAt, tokenVersion: nextVersion },
-        update: { tokenSealed: sealed, expiresAt, tokenVersion: nextVersion },
-      });
-      return true;
-    });
+    const now = instant(input.now);
+    const sealedRefresh = input.rotatedRefreshToken ? this.secrets.seal(input.rotatedRefreshToken, refreshTokenAad(id)) : null;
+    const sealed = this.secrets.seal(accessToken.accessToken, accessTokenAad(id, resource));
+    const owner = input.leaseOwner ?? null;
+    const rows = await this.db.$queryRaw<{ credentialId: string }[]>`
+      WITH committed AS (
+        UPDATE "MailCredential"
+        SET "tokenVersion" = ${nextVersion},
+            "lastRefreshAt" = ${now},
+            "failureCount" = 0,
+            "nextRetryAt" = NULL,
+            "lastError" = NULL,
+            status = 'active',
+            "refreshTokenSealed" = COALESCE(${sealedRefresh}::text, "refreshTokenSealed"),
+            "refreshTokenIssuedAt" = CASE WHEN ${sealedRefresh}::text IS NULL THEN "refreshTokenIssuedAt" ELSE ${now} END,
+            "refreshLeaseOwner" = CASE WHEN "refreshLeaseOwner" = ${owner}::text THEN NULL ELSE "refreshLeaseOwner" END,
+            "refreshLeaseUntil" = CASE WHEN "refreshLeaseOwner" = ${owner}::text THEN NULL ELSE "refreshLeaseUntil" END,
+            "updatedAt" = ${now}
+        WHERE id = ${id} AND "tokenVersion" = ${state.tokenVersion}
+        RETURNING id
+      )
+      INSERT INTO "AccessToken" ("credentialId", resource, "tokenSealed", "expiresAt", "tokenVersion", "updatedAt")
+      SELECT committed.id, ${resource}, ${sealed}, ${instant(accessToken.expiresAt)}, ${nextVersion}, ${now} FROM committed
+      ON CONFLICT ("credentialId", resource) DO UPDATE
+      SET "tokenSealed" = EXCLUDED."tokenSealed", "expiresAt" = EXCLUDED."expiresAt",
+          "tokenVersion" = EXCLUDED."tokenVersion", "updatedAt" = EXCLUDED."updatedAt"
+      RETURNING "credentialId"`;
+    return rows.length === 1;
   }
 
   /**
@@ -204,4 +255,32 @@ export class CredentialTokenStore {
       return null;
     }
   }
+}
+
+interface LeasedRow {
+  tenantId: string | null;
+  status: CredentialTokenState['status'];
+  tokenVersion: number;
+  failureCount: number;
+  lastError: string | null;
+  refreshTokenSealed: string | null;
+  nextRetryAt: number | null;
+  lastRefreshAt: number | null;
+  leaseUntil: number | null;
+  tokenSealed: string | null;
+  expiresAt: number | null;
+}
+
+// Columns hold UTC wall time in timestamp(3); binding epoch ms and converting in SQL keeps raw
+// statements independent of the driver's Date binding and the session's time zone.
+function instant(ms: number): Prisma.Sql {
+  return Prisma.sql`(to_timestamp(${ms}::float8 / 1000) AT TIME ZONE 'UTC')`;
+}
+
+function epochMs(column: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`(EXTRACT(EPOCH FROM ${column}) * 1000)::float8`;
+}
+
+function msOrNull(value: number | null): number | null {
+  return value === null ? null : Math.round(Number(value));
 }

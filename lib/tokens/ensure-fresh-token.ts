@@ -87,6 +87,11 @@ interface Want {
 }
 const POLL_MS = 40;
 const COMMIT_FAILURE_BACKOFF_MS = 30_000;
+/** A refresh lease this process took: a commit hands it back in the same statement. */
+interface HeldLease {
+  owner: string;
+  released: boolean;
+}
 /** The lease was lost or the result superseded: read the state again. */
 const RETRY = Symbol('retry');
 
@@ -187,6 +192,10 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       strict: options.strict ?? false,
     };
     if (!options.background) usage.touch(credentialId);
+    const flightKey = [credentialId, resource, want.rejected ?? '', want.validityMs, want.refreshedSince ?? '', want.strict].join(':');
+    // The caller just read in the database that this one is due (the cron's claim): neither the
+    // cache nor a first read can answer it, so it goes straight for the lease.
+    if (options.due) return flights.run(flightKey, () => loadOrRefresh(credentialId, resource, want, true));
     const hit = await cached.get(credentialId, resource);
     // The cache cannot tell when the credential was last refreshed; such callers ask the database.
     if (hit && want.refreshedSince === undefined && tokenSatisfies(hit, want)) {
@@ -194,8 +203,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       return hit;
     }
     if (hit && want.rejected !== undefined && hit.accessToken === want.rejected) await cached.delete(credentialId, resource);
-    const flightKey = [credentialId, resource, want.rejected ?? '', want.validityMs, want.refreshedSince ?? '', want.strict].join(':');
-    return flights.run(flightKey, () => loadOrRefresh(credentialId, resource, want));
+    return flights.run(flightKey, () => loadOrRefresh(credentialId, resource, want, false));
   }
 
   /** Whether a stored token answers the caller, or a refresh is needed. */
@@ -208,44 +216,60 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     return tokenSatisfies(state.accessToken, want);
   }
 
-  async function loadOrRefresh(credentialId: string, resource: TokenResource, want: Want): Promise<FreshToken> {
+  async function loadOrRefresh(credentialId: string, resource: TokenResource, want: Want, due: boolean): Promise<FreshToken> {
     const deadline = clock() + waitTimeoutMs;
+    // A due caller tries the lease before reading; if it is taken (or the row changed), it
+    // falls back to reading like everyone else.
+    let leaseFirst = due;
     for (;;) {
-      const state = await store.read(credentialId, resource);
-      const answer = await answerFromState(state, resource, want);
-      if (answer) return answer;
-
-      const leaseFree = state.leaseUntil === null || state.leaseUntil < clock();
+      let state: CredentialTokenState | null = null;
+      if (!leaseFirst) {
+        state = await store.read(credentialId, resource);
+        const answer = await answerFromState(state, resource, want);
+        if (answer) return answer;
+      }
+      const leaseFree = state === null || state.leaseUntil === null || state.leaseUntil < clock();
       if (leaseFree) {
         if (closing) throw new ShuttingDownError();
         // A fresh owner per acquisition: a late release can never free someone else's lease.
-        const owner = `${ownerPrefix}:${randomUUID()}`;
-        heldLeases.set(owner, credentialId);
-        let acquired: boolean;
+        const lease: HeldLease = { owner: `${ownerPrefix}:${randomUUID()}`, released: false };
+        heldLeases.set(lease.owner, credentialId);
+        let leased: CredentialTokenState | null;
         try {
-          acquired = await store.acquireLease(credentialId, owner, leaseMs);
+          // Taking the lease returns the state as of taking it: the re-read under the lease.
+          leased = await store.acquireLeaseAndRead(credentialId, resource, lease.owner, leaseMs);
         } catch (error) {
-          leaseReturned(owner);
+          leaseReturned(lease.owner);
           throw error;
         }
-        if (!acquired) leaseReturned(owner);
-        if (acquired) {
+        if (!leased) leaseReturned(lease.owner);
+        if (leased) {
           try {
-            const result = await refreshHoldingLease(credentialId, resource, want, owner);
+            const result = await refreshHoldingLease(leased, resource, want, lease);
             if (result !== RETRY) return result;
+            leaseFirst = false;
             continue;
           } finally {
-            await store
-              .releaseLease(credentialId, owner)
-              .catch((error: unknown) => {
-                log.warn({ credentialId, err: errorName(error) }, 'refresh lease release failed; it will expire');
-              })
-              .finally(() => leaseReturned(owner));
+            // A commit hands the lease back in its own statement; anything else releases it here.
+            if (lease.released) leaseReturned(lease.owner);
+            else {
+              await store
+                .releaseLease(credentialId, lease.owner)
+                .catch((error: unknown) => {
+                  log.warn({ credentialId, err: errorName(error) }, 'refresh lease release failed; it will expire');
+                })
+                .finally(() => leaseReturned(lease.owner));
+            }
           }
         }
-      } else if (!want.strict && usable(state, want)) {
+        if (leaseFirst) {
+          // Not taken: read at once to learn why (someone refreshing, reconnected, disconnected).
+          leaseFirst = false;
+          continue;
+        }
+      } else if (!want.strict && usable(state!, want)) {
         // Someone else is refreshing; the current token still works, so nobody needs to wait.
-        return state.accessToken!;
+        return state!.accessToken!;
       }
       if (clock() > deadline) {
         log.warn({ credentialId, resource, outcome: 'lock_timeout' }, 'gave up waiting for another refresh');
@@ -291,13 +315,14 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   }
 
   async function refreshHoldingLease(
-    credentialId: string,
+    state: CredentialTokenState,
     resource: TokenResource,
     want: Want,
-    owner: string,
+    lease: HeldLease,
   ): Promise<FreshToken | typeof RETRY> {
-    // Re-read under the lease: another process may have just refreshed, or just failed.
-    const state = await store.read(credentialId, resource);
+    const { credentialId } = state;
+    const owner = lease.owner;
+    // `state` was read as the lease was taken: another process may have just refreshed, or failed.
     const answer = await answerFromState(state, resource, want);
     if (answer) return answer;
     let refreshToken: string;
@@ -323,7 +348,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         if (!(error instanceof TokenRequestError)) throw error;
         const c = error.classification;
         if (c.kind === 'reauth' && c.grantOrConsent && resource !== 'imap') {
-          return probeGrant(state, want, resource, c, { refreshToken, started, attempts: attempt + 1 });
+          return probeGrant(state, want, resource, c, { refreshToken, started, attempts: attempt + 1 }, lease);
         }
         if (c.kind === 'reauth') return failReauth(state, resource, c);
         if (c.kind === 'app') return await failApp(state, want, resource, c);
@@ -342,7 +367,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         await sleep(delay);
         continue;
       }
-      return commit(state, resource, tokens, { attempts: attempt + 1, started });
+      return commit(state, resource, tokens, { attempts: attempt + 1, started }, lease);
     }
   }
 
@@ -351,6 +376,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     resource: TokenResource,
     tokens: TokenSet,
     info: { attempts: number; started: number },
+    lease: HeldLease,
   ): Promise<FreshToken | typeof RETRY> {
     const credentialId = state.credentialId;
     const fresh: FreshToken = { accessToken: tokens.accessToken, expiresAt: tokens.expiresAt };
@@ -362,6 +388,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         accessToken: fresh,
         ...(tokens.refreshToken ? { rotatedRefreshToken: tokens.refreshToken } : {}),
         now: clock(),
+        leaseOwner: lease.owner,
       });
     } catch (error) {
       // Microsoft rotated, the database did not take it: the new tokens are dropped unused (the
@@ -381,6 +408,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       log.warn({ credentialId, resource, outcome: 'superseded' }, 'refresh result superseded by a newer one');
       return RETRY;
     }
+    lease.released = true;
     await cached.set(credentialId, resource, fresh, skewMs);
     // A refresh went through: the client credential works, and so does the app in this tenant.
     reportedAppFailures.clear();
@@ -468,6 +496,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     resource: TokenResource,
     original: Classification,
     info: { refreshToken: string; started: number; attempts: number },
+    lease: HeldLease,
   ): Promise<FreshToken | typeof RETRY> {
     let tokens: TokenSet;
     try {
@@ -481,7 +510,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       // Undecided (Microsoft failing meanwhile): back off and ask again later, marking nothing.
       return failTransient(state, want, resource, c, info.attempts + 1);
     }
-    const committed = await commit(state, 'imap', tokens, { attempts: info.attempts + 1, started: info.started });
+    const committed = await commit(state, 'imap', tokens, { attempts: info.attempts + 1, started: info.started }, lease);
     if (committed === RETRY) return RETRY;
     return failReauth(state, resource, { kind: 'reauth', code: original.code, consent: true });
   }

@@ -34,4 +34,10 @@ export interface EnsureFreshTokenOptions {
    * the mailbox, so the cron keeps warming only mailboxes people actually open.
    */
   background?: boolean;
+  /**
+   * The caller has just read in the database that this credential is due (the cron's claim):
+   * skip the cache and the first read and go straight for the refresh lease, whose statement
+   * returns the state. Same answers and guarantees as without it, fewer round trips.
+   */
+  due?: boolean;
 }

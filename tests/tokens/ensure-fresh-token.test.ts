@@ -154,7 +154,11 @@ describe('ensureFreshToken', () => {
     const { credentialId } = await f.seedCredential();
     const broken = new Proxy(f.database.db, {
       get(target, prop, receiver) {
-        if (prop === '$transaction') return () => Promise.reject(new Error('database unavailable'));
+        // The commit is one statement (credential, access token, lease): that one fails.
+        if (prop === '$queryRaw') {
+          return (sql: TemplateStringsArray, ...values: unknown[]) =>
+            sql.join('').includes('INSERT INTO "AccessToken"') ? Promise.reject(new Error('database unavailable')) : target.$queryRaw(sql, ...values);
+        }
         return Reflect.get(target, prop, receiver) as unknown;
       },
     });

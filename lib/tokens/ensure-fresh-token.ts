@@ -12,7 +12,8 @@ import type { Cache } from '../cache/types';
 import type { IdentityClient } from '../microsoft/identity-client';
 import { TokenRequestError, type TokenSet } from '../microsoft/identity-client';
 import type { Classification } from '../microsoft/classify';
-import { AccessTokenCache } from './access-token-cache';
+import { AccessTokenCache, followInvalidations } from './access-token-cache';
+import { L1_DEFAULTS, L1TokenCache, type L1Options, type L1Ticket } from './l1-cache';
 import { backoffDelayMs, isFresh, nextRetryAt } from './freshness';
 import { SingleFlight } from './single-flight';
 import { UsageStamps } from './usage-stamps';
@@ -39,6 +40,11 @@ export interface TokenServiceDeps {
   usageStampIntervalMs?: number;
   /** Attempts and total time for transient failures within one call. */
   retry?: { attempts: number; baseMs: number; maxMs: number; budgetMs: number };
+  /**
+   * The in-process cache of opened access tokens in front of Redis (bounds and the lifetime
+   * while invalidations may be missed); `false` turns it off. On by default.
+   */
+  l1?: Partial<Omit<L1Options, 'clock'>> | false;
 }
 
 /**
@@ -138,7 +144,10 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const retry = deps.retry ?? { attempts: 3, baseMs: 250, maxMs: 4_000, budgetMs: 8_000 };
   const log = deps.logger;
   const store = new CredentialTokenStore(deps.db, deps.secrets);
-  const cached = new AccessTokenCache(deps.cache, deps.secrets, log, clock);
+  const l1 = deps.l1 === false ? undefined : new L1TokenCache({ ...L1_DEFAULTS, ...deps.l1, clock });
+  // Subscribed for the life of the process (the service is a process-wide singleton).
+  if (l1) followInvalidations(deps.cache, l1);
+  const cached = new AccessTokenCache(deps.cache, deps.secrets, log, clock, l1, skewMs);
   const flights = new SingleFlight<FreshToken>();
   const usage = new UsageStamps({
     clock,
@@ -186,7 +195,9 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     const hit = await cached.get(credentialId, resource);
     // The cache cannot tell when the credential was last refreshed; such callers ask the database.
     if (hit && want.refreshedSince === undefined && tokenSatisfies(hit, want)) return hit;
-    if (hit && want.rejected !== undefined && hit.accessToken === want.rejected) await cached.delete(credentialId, resource);
+    // A rejected token may still sit in Redis or in other instances' L1 even when this one no
+    // longer has it; only a different (newer) token here says it was already replaced.
+    if (want.rejected !== undefined && (!hit || hit.accessToken === want.rejected)) await cached.delete(credentialId, resource);
     const flightKey = [credentialId, resource, want.rejected ?? '', want.validityMs, want.refreshedSince ?? '', want.strict].join(':');
     return flights.run(flightKey, () => loadOrRefresh(credentialId, resource, want));
   }
@@ -204,8 +215,9 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   async function loadOrRefresh(credentialId: string, resource: TokenResource, want: Want): Promise<FreshToken> {
     const deadline = clock() + waitTimeoutMs;
     for (;;) {
+      const ticket = cached.ticket();
       const state = await store.read(credentialId, resource);
-      const answer = await answerFromState(state, resource, want);
+      const answer = await answerFromState(state, resource, want, ticket);
       if (answer) return answer;
 
       const leaseFree = state.leaseUntil === null || state.leaseUntil < clock();
@@ -253,10 +265,10 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
    * back into the cache with it), a usable token or an error while refreshes are held back, or
    * null when a refresh is needed. Throws when the credential needs re-authorization.
    */
-  async function answerFromState(state: CredentialTokenState, resource: TokenResource, want: Want): Promise<FreshToken | null> {
+  async function answerFromState(state: CredentialTokenState, resource: TokenResource, want: Want, ticket: L1Ticket): Promise<FreshToken | null> {
     assertRefreshable(state);
     if (stateSatisfies(state, want) && state.accessToken) {
-      await cached.set(state.credentialId, resource, state.accessToken, skewMs);
+      await cached.refill(state.credentialId, resource, state.accessToken, skewMs, ticket);
       return state.accessToken;
     }
     const blocked = blockedBy(state);
@@ -289,8 +301,9 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     owner: string,
   ): Promise<FreshToken | typeof RETRY> {
     // Re-read under the lease: another process may have just refreshed, or just failed.
+    const ticket = cached.ticket();
     const state = await store.read(credentialId, resource);
-    const answer = await answerFromState(state, resource, want);
+    const answer = await answerFromState(state, resource, want, ticket);
     if (answer) return answer;
     let refreshToken: string;
     try {
@@ -372,7 +385,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       log.warn({ credentialId, resource, outcome: 'superseded' }, 'refresh result superseded by a newer one');
       return RETRY;
     }
-    await cached.set(credentialId, resource, fresh, skewMs);
+    await cached.replace(credentialId, resource, fresh, skewMs);
     // A refresh went through: the client credential works, and so does the app in this tenant.
     reportedAppFailures.clear();
     if (state.tenantId !== null) {

@@ -5,6 +5,7 @@
 // A change of a credential's tokens (new token committed, token rejected, disconnect, reconnect)
 // is published on TOKEN_INVALIDATION_CHANNEL after Redis is written, so every instance's L1
 // drops that credential (this process's at once, others through Redis pub/sub).
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { Cache } from '../cache/types';
 import { accessTokenCacheKey, TOKEN_RESOURCES } from './cache-keys';
@@ -33,15 +34,40 @@ export function followInvalidations(cache: Cache, l1: L1TokenCache): () => void 
 
 const NO_TICKET = -1 as L1Ticket;
 
+export interface AccessTokenCacheOptions {
+  /** The in-process cache of opened tokens, consulted before Redis. */
+  l1?: L1TokenCache;
+  /** The refresh skew, for L1 entries filled from Redis. */
+  skewMs?: number;
+  /**
+   * How many opened Redis values to remember (0: none). A Redis value identical to one already
+   * opened under the same key is not decrypted again: its bytes were authenticated then, and Redis
+   * is still asked on every call, so this changes no answer, only skips the AES-GCM open.
+   */
+  openedMax?: number;
+}
+
+interface Opened {
+  sealed: string;
+  token: FreshToken;
+}
+
 export class AccessTokenCache {
+  private readonly l1: L1TokenCache | undefined;
+  private readonly skewMs: number;
+  private readonly opened: LRUCache<string, Opened> | undefined;
+
   constructor(
     private readonly cache: Cache,
     private readonly secrets: SecretBox,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
-    private readonly l1?: L1TokenCache,
-    private readonly skewMs = 0,
-  ) {}
+    options: AccessTokenCacheOptions = {},
+  ) {
+    this.l1 = options.l1;
+    this.skewMs = options.skewMs ?? 0;
+    this.opened = options.openedMax ? new LRUCache<string, Opened>({ max: options.openedMax }) : undefined;
+  }
 
   /** Taken before reading the database, for `refill`. */
   ticket(): L1Ticket {
@@ -58,17 +84,24 @@ export class AccessTokenCache {
     const key = accessTokenCacheKey(credentialId, resource);
     const sealed = await this.cache.get(key);
     if (sealed === null) return null;
-    let token: FreshToken;
+    const token = this.open(key, sealed, credentialId, resource);
+    if (token) l1?.set(credentialId, resource, token, this.skewMs, ticket);
+    return token;
+  }
+
+  private open(key: string, sealed: string, credentialId: string, resource: TokenResource): FreshToken | null {
+    const known = this.opened?.get(key);
+    if (known !== undefined && known.sealed === sealed) return { ...known.token };
     try {
       const value = JSON.parse(this.secrets.open(sealed, cacheAad(key))) as Partial<FreshToken>;
       if (typeof value.accessToken !== 'string' || typeof value.expiresAt !== 'number') return null;
-      token = { accessToken: value.accessToken, expiresAt: value.expiresAt };
+      const token = { accessToken: value.accessToken, expiresAt: value.expiresAt };
+      this.opened?.set(key, { sealed, token: { ...token } });
+      return token;
     } catch {
       this.log.warn({ credentialId, resource }, 'cached access token could not be opened; ignoring it');
       return null;
     }
-    l1?.set(credentialId, resource, token, this.skewMs, ticket);
-    return token;
   }
 
   /**
@@ -90,12 +123,14 @@ export class AccessTokenCache {
   /** The token was rejected by a server: gone from Redis and from every instance's L1. */
   async delete(credentialId: string, resource: TokenResource): Promise<void> {
     this.l1?.forget(credentialId);
+    this.opened?.delete(accessTokenCacheKey(credentialId, resource));
     await this.cache.del(accessTokenCacheKey(credentialId, resource));
     await this.cache.publish(TOKEN_INVALIDATION_CHANNEL, credentialId);
   }
 
   async deleteAll(credentialId: string): Promise<void> {
     this.l1?.forget(credentialId);
+    for (const r of TOKEN_RESOURCES) this.opened?.delete(accessTokenCacheKey(credentialId, r));
     await forgetCachedAccessTokens(this.cache, credentialId);
   }
 
@@ -103,6 +138,10 @@ export class AccessTokenCache {
     const ttl = cacheTtlMs(token.expiresAt, this.clock(), skewMs);
     if (ttl <= 0) return;
     const key = accessTokenCacheKey(credentialId, resource);
-    await this.cache.set(key, this.secrets.seal(JSON.stringify({ accessToken: token.accessToken, expiresAt: token.expiresAt }), cacheAad(key)), ttl);
+    const copy = { accessToken: token.accessToken, expiresAt: token.expiresAt };
+    const sealed = this.secrets.seal(JSON.stringify(copy), cacheAad(key));
+    await this.cache.set(key, sealed, ttl);
+    // What we just wrote needs no opening when Redis hands it back.
+    this.opened?.set(key, { sealed, token: copy });
   }
 }

@@ -147,7 +147,11 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const l1 = deps.l1 === false ? undefined : new L1TokenCache({ ...L1_DEFAULTS, ...deps.l1, clock });
   // Subscribed for the life of the process (the service is a process-wide singleton).
   if (l1) followInvalidations(deps.cache, l1);
-  const cached = new AccessTokenCache(deps.cache, deps.secrets, log, clock, l1, skewMs);
+  const cached = new AccessTokenCache(deps.cache, deps.secrets, log, clock, {
+    ...(l1 ? { l1 } : {}),
+    skewMs,
+    openedMax: deps.l1 === false ? L1_DEFAULTS.max : (deps.l1?.max ?? L1_DEFAULTS.max),
+  });
   const flights = new SingleFlight<FreshToken>();
   const usage = new UsageStamps({
     clock,

@@ -1,7 +1,7 @@
 // The in-process cache for a single instance without Redis. Same contract as Redis: TTLs in
 // milliseconds, SET NX semantics, owner-checked delete.
 import { normalizeTtl } from './ttl';
-import type { Cache } from './types';
+import type { Cache, ChannelListener } from './types';
 
 interface Entry {
   value: string;
@@ -18,6 +18,8 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
   const now = options.now ?? Date.now;
   const sweepEvery = options.sweepEvery ?? 1000;
   const entries = new Map<string, Entry>();
+  // One instance: every listener is local, always live.
+  const channels = new Map<string, Set<ChannelListener>>();
   let writes = 0;
 
   function live(key: string): Entry | undefined {
@@ -64,6 +66,16 @@ export function createMemoryCache(options: MemoryCacheOptions = {}): Cache {
     },
     async health() {
       return 'memory';
+    },
+    async publish(channel, message) {
+      for (const listener of channels.get(channel) ?? []) listener.message(message);
+    },
+    subscribe(channel, listener) {
+      let set = channels.get(channel);
+      if (!set) channels.set(channel, (set = new Set()));
+      set.add(listener);
+      listener.live(true);
+      return () => void set.delete(listener);
     },
     async close() {
       entries.clear();

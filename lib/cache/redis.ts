@@ -1,13 +1,14 @@
 // Redis behind a fail-fast client and a circuit breaker. Redis is a cache, never a dependency
 // (SPEC §5.3): every call is bounded by `maxWaitMs`, nothing is queued while disconnected, and
 // after a failure Redis is skipped entirely until a probe finds it answering again.
+import { randomUUID } from 'node:crypto';
 import { BrandedError } from '../errors';
 import { Redis, ReplyError } from 'ioredis';
 import type { Logger } from 'pino';
 import { Circuit } from './circuit';
 import { telemetry } from '../telemetry';
 import { normalizeTtl } from './ttl';
-import type { Cache, CacheHealth } from './types';
+import type { Cache, CacheHealth, ChannelListener } from './types';
 
 export interface RedisCacheOptions {
   /** `redis://…`; may carry a password, so it is never logged. */
@@ -24,6 +25,8 @@ export interface RedisCacheOptions {
   circuitOpenMs?: number;
   logger?: Logger;
   now?: () => number;
+  /** How often the pub/sub subscriber is pinged; a missed answer means messages may be missed. */
+  heartbeatMs?: number;
 }
 
 // KEYS[1] is released only while it still holds ARGV[1]: a lock owner never deletes a lock that
@@ -65,8 +68,14 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
   const circuit = new Circuit({
     openMs: options.circuitOpenMs ?? 1000,
     ...(options.now ? { now: options.now } : {}),
-    onOpen: (reason) => log?.warn({ reason: describe(reason) }, 'cache: redis unavailable, serving without it'),
-    onClose: () => log?.info('cache: redis available again'),
+    onOpen: (reason) => {
+      log?.warn({ reason: describe(reason) }, 'cache: redis unavailable, serving without it');
+      channels.recompute();
+    },
+    onClose: () => {
+      log?.info('cache: redis available again');
+      channels.recompute();
+    },
   });
 
   // Connection errors surface through calls and the circuit; the listener only keeps ioredis
@@ -81,10 +90,15 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
   async function guarded<T>(fallback: T, op: () => Promise<T>): Promise<T> {
     if (closed || !circuit.tryPass()) return fallback;
     try {
-      const value = await withDeadline(maxWaitMs, async () => {
-        await whenReady();
-        return op();
-      });
+      // The hot path: on a ready connection ioredis's own commandTimeout bounds the call, so no
+      // second timer and promise race per command. Connecting is bounded by the deadline.
+      const value =
+        client.status === 'ready'
+          ? await op()
+          : await withDeadline(maxWaitMs, async () => {
+              await whenReady();
+              return op();
+            });
       circuit.succeeded();
       return value;
     } catch (error) {
@@ -100,6 +114,15 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
   }
 
   const k = (key: string) => prefix + key;
+
+  const channels = createChannels({
+    client,
+    prefix,
+    heartbeatMs: options.heartbeatMs ?? 1000,
+    circuitClosed: () => circuit.state === 'closed',
+    publish: (channel, wire) => guarded(false, async () => (await client.publish(k(channel), wire), true)),
+    log,
+  });
 
   async function del(...keys: string[]): Promise<void> {
     if (keys.length === 0) return;
@@ -129,14 +152,158 @@ export function createRedisCache(options: RedisCacheOptions): Cache {
     async health(): Promise<CacheHealth> {
       return guarded<CacheHealth>('down', async () => ((await client.ping()) === 'PONG' ? 'ok' : 'down'));
     },
+    publish: (channel, message) => channels.publish(channel, message),
+    subscribe: (channel, listener) => channels.subscribe(channel, listener),
     async close() {
       if (closed) return;
       closed = true;
+      channels.close();
       // QUIT is polite when connected; disconnect() is what guarantees no timers or sockets remain.
       if (client.status === 'ready') {
         await withDeadline(maxWaitMs, () => client.quit()).catch(() => {});
       }
       client.disconnect();
+    },
+  };
+}
+
+/**
+ * Pub/sub for invalidations. Local listeners hear a message at once; other instances through a
+ * dedicated subscriber connection (a duplicate of the client). Live only while that connection is
+ * subscribed, answers its heartbeat, and the command circuit is closed: a frozen or failing
+ * Redis may be swallowing messages. A message that could not be published is made up for, once
+ * Redis answers again, by a "lost" notice to every instance.
+ */
+function createChannels(input: {
+  client: Redis;
+  prefix: string;
+  heartbeatMs: number;
+  circuitClosed: () => boolean;
+  publish: (channel: string, wire: string) => Promise<boolean>;
+  log: Logger | undefined;
+}) {
+  const origin = randomUUID();
+  const listeners = new Map<string, Set<ChannelListener>>();
+  const unpublished = new Set<string>();
+  let sub: Redis | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
+  let subscribed = false;
+  let answering = true;
+  let live = false;
+  let closed = false;
+
+  function each(channel: string, fn: (l: ChannelListener) => void): void {
+    for (const listener of listeners.get(channel) ?? []) fn(listener);
+  }
+
+  function recompute(): void {
+    const now = !closed && sub !== undefined && subscribed && answering && input.circuitClosed();
+    if (now === live) return;
+    live = now;
+    input.log?.info({ live }, live ? 'cache: invalidations arriving' : 'cache: invalidations may be missed');
+    for (const channel of listeners.keys()) {
+      each(channel, (l) => {
+        if (live) l.lost();
+        l.live(live);
+      });
+    }
+    if (live && unpublished.size > 0) {
+      for (const channel of [...unpublished]) {
+        void input.publish(channel, `g${origin}`).then((ok) => {
+          if (ok) unpublished.delete(channel);
+        });
+      }
+    }
+  }
+
+  function start(): Redis {
+    const conn = input.client.duplicate({ lazyConnect: false, autoResubscribe: false });
+    conn.on('error', () => {});
+    conn.on('ready', () => {
+      const names = [...listeners.keys()].map((c) => input.prefix + c);
+      conn.subscribe(...names).then(
+        () => {
+          subscribed = true;
+          answering = true;
+          recompute();
+        },
+        () => conn.disconnect(true),
+      );
+    });
+    const down = () => {
+      subscribed = false;
+      recompute();
+    };
+    conn.on('close', down);
+    conn.on('end', down);
+    conn.on('message', (channel: string, wire: string) => {
+      if (!channel.startsWith(input.prefix)) return;
+      const name = channel.slice(input.prefix.length);
+      // `m<origin> <message>` or `g<origin>` (that instance could not publish something).
+      const space = wire.indexOf(' ');
+      const from = wire.slice(1, space === -1 ? undefined : space);
+      if (from === origin) return;
+      if (wire[0] === 'g') each(name, (l) => l.lost());
+      else if (wire[0] === 'm' && space !== -1) {
+        const message = wire.slice(space + 1);
+        each(name, (l) => l.message(message));
+      }
+    });
+    heartbeat = setInterval(() => {
+      if (!subscribed) return;
+      conn.ping().then(
+        () => {
+          answering = true;
+          recompute();
+        },
+        () => {
+          answering = false;
+          recompute();
+        },
+      );
+    }, input.heartbeatMs);
+    heartbeat.unref();
+    return conn;
+  }
+
+  return {
+    recompute,
+    async publish(channel: string, message: string): Promise<void> {
+      each(channel, (l) => l.message(message));
+      // Published even with no local listener: other instances may listen.
+      const ok = await input.publish(channel, `m${origin} ${message}`);
+      if (!ok && !closed) unpublished.add(channel);
+    },
+    subscribe(channel: string, listener: ChannelListener): () => void {
+      let set = listeners.get(channel);
+      const added = !set;
+      if (!set) listeners.set(channel, (set = new Set()));
+      set.add(listener);
+      if (closed) {
+        listener.live(false);
+      } else if (!sub) {
+        sub = start();
+        listener.live(false);
+      } else if (added) {
+        // A new channel on a running subscriber: live once Redis confirms it.
+        listener.live(false);
+        if (sub.status === 'ready') {
+          const conn = sub;
+          conn.subscribe(input.prefix + channel).then(
+            () => each(channel, (l) => (l.lost(), l.live(live))),
+            () => conn.disconnect(true),
+          );
+        }
+      } else {
+        listener.live(live);
+      }
+      return () => void set.delete(listener);
+    },
+    close(): void {
+      closed = true;
+      clearInterval(heartbeat);
+      sub?.disconnect();
+      recompute();
     },
   };
 }

@@ -16,5 +16,24 @@ export interface Cache {
   /** Delete only while the key still holds `value` (lock release with an owner check). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
   health(): Promise<CacheHealth>;
+  /**
+   * Sends a message to every listener of the channel: this process's at once (before the call
+   * returns), other instances' through Redis pub/sub. Never throws; a message Redis could not
+   * take is made up for by telling every instance, once Redis is back, that messages were lost.
+   */
+  publish(channel: string, message: string): Promise<void>;
+  /** Listens on a channel until the returned function is called. */
+  subscribe(channel: string, listener: ChannelListener): () => void;
   close(): Promise<void>;
+}
+
+export interface ChannelListener {
+  message(message: string): void;
+  /**
+   * false: messages from other instances may be missed from now on (subscriber disconnected,
+   * Redis failing); true: they arrive again. Called once at subscribe with the current state.
+   */
+  live(isLive: boolean): void;
+  /** Messages were lost (a gap in the subscription, or an instance could not publish). */
+  lost(): void;
 }

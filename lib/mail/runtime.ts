@@ -3,7 +3,7 @@ import { getCache } from '../cache';
 import { getSecretBox } from '../crypto';
 import { getDb } from '../db';
 import { getImapService } from '../imap/runtime';
-import { accessTokenCacheKey, TOKEN_RESOURCES } from '../tokens/cache-keys';
+import { forgetCachedAccessTokens } from '../tokens/access-token-cache';
 import type { MailContext } from './context';
 
 export async function getMailContext(): Promise<MailContext> {
@@ -12,7 +12,8 @@ export async function getMailContext(): Promise<MailContext> {
     imap: getImapService(),
     secrets: getSecretBox(),
     // Straight to the cache rather than through the token service, which needs the Microsoft
-    // app settings: disconnecting a password mailbox must work on a server without them.
-    forgetCachedTokens: (credentialId) => getCache().del(...TOKEN_RESOURCES.map((r) => accessTokenCacheKey(credentialId, r))),
+    // app settings: disconnecting a password mailbox must work on a server without them. Every
+    // instance's in-process token cache hears of it (the cache's invalidation channel).
+    forgetCachedTokens: (credentialId) => forgetCachedAccessTokens(getCache(), credentialId),
   };
 }

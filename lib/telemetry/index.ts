@@ -15,7 +15,8 @@ export { AGE_BUCKETS, ageBucket, type AgeBucket } from './ages';
 
 /** How a refresh ended: refreshed, or the failure's class as the token layer handles it. */
 export type RefreshOutcome = 'refreshed' | 'needs_reauth' | 'consent_required' | 'transient' | 'app' | 'tenant' | 'credential';
-export type TokenLayer = 'memory' | 'redis' | 'db';
+/** `l1`: this process's token cache; `memory` / `redis`: the shared cache; `db`: the database. */
+export type TokenLayer = 'l1' | 'memory' | 'redis' | 'db';
 type Attrs = Record<string, AttributeValue | undefined>;
 
 const TRACER = 'mailbridge';

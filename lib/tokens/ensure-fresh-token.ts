@@ -12,7 +12,8 @@ import type { Cache } from '../cache/types';
 import type { IdentityClient } from '../microsoft/identity-client';
 import { TokenRequestError, type TokenSet } from '../microsoft/identity-client';
 import type { Classification } from '../microsoft/classify';
-import { AccessTokenCache } from './access-token-cache';
+import { AccessTokenCache, followInvalidations } from './access-token-cache';
+import { L1_DEFAULTS, L1TokenCache, type L1Options, type L1Ticket } from './l1-cache';
 import { backoffDelayMs, isFresh, nextRetryAt } from './freshness';
 import { SingleFlight } from './single-flight';
 import { UsageStamps } from './usage-stamps';
@@ -43,6 +44,11 @@ export interface TokenServiceDeps {
   outbox?: EventOutbox;
   /** Attempts and total time for transient failures within one call. */
   retry?: { attempts: number; baseMs: number; maxMs: number; budgetMs: number };
+  /**
+   * The in-process cache of opened access tokens in front of Redis (bounds and the lifetime
+   * while invalidations may be missed); `false` turns it off. On by default.
+   */
+  l1?: Partial<Omit<L1Options, 'clock'>> | false;
 }
 
 /**
@@ -147,7 +153,14 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const retry = deps.retry ?? { attempts: 3, baseMs: 250, maxMs: 4_000, budgetMs: 8_000 };
   const log = deps.logger;
   const store = new CredentialTokenStore(deps.db, deps.secrets, deps.outbox);
-  const cached = new AccessTokenCache(deps.cache, deps.secrets, log, clock);
+  const l1 = deps.l1 === false ? undefined : new L1TokenCache({ ...L1_DEFAULTS, ...deps.l1, clock });
+  // Subscribed for the life of the process (the service is a process-wide singleton).
+  if (l1) followInvalidations(deps.cache, l1);
+  const cached = new AccessTokenCache(deps.cache, deps.secrets, log, clock, {
+    ...(l1 ? { l1 } : {}),
+    skewMs,
+    openedMax: deps.l1 === false ? L1_DEFAULTS.max : (deps.l1?.max ?? L1_DEFAULTS.max),
+  });
   const flights = new SingleFlight<FreshToken>();
   const usage = new UsageStamps({
     clock,
@@ -196,13 +209,16 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     // The caller just read in the database that this one is due (the cron's claim): neither the
     // cache nor a first read can answer it, so it goes straight for the lease.
     if (options.due) return flights.run(flightKey, () => loadOrRefresh(credentialId, resource, want, true));
-    const hit = await cached.get(credentialId, resource);
+    const found = await cached.lookup(credentialId, resource);
+    const hit = found?.token ?? null;
     // The cache cannot tell when the credential was last refreshed; such callers ask the database.
     if (hit && want.refreshedSince === undefined && tokenSatisfies(hit, want)) {
-      telemetry.tokenServed(deps.cache.kind);
+      telemetry.tokenServed(found?.layer === 'l1' ? 'l1' : deps.cache.kind);
       return hit;
     }
-    if (hit && want.rejected !== undefined && hit.accessToken === want.rejected) await cached.delete(credentialId, resource);
+    // A rejected token may still sit in Redis or in other instances' L1 even when this one no
+    // longer has it; only a different (newer) token here says it was already replaced.
+    if (want.rejected !== undefined && (!hit || hit.accessToken === want.rejected)) await cached.delete(credentialId, resource);
     return flights.run(flightKey, () => loadOrRefresh(credentialId, resource, want, false));
   }
 
@@ -224,8 +240,9 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     for (;;) {
       let state: CredentialTokenState | null = null;
       if (!leaseFirst) {
+        const ticket = cached.ticket();
         state = await store.read(credentialId, resource);
-        const answer = await answerFromState(state, resource, want);
+        const answer = await answerFromState(state, resource, want, ticket);
         if (answer) return answer;
       }
       const leaseFree = state === null || state.leaseUntil === null || state.leaseUntil < clock();
@@ -235,6 +252,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         const lease: HeldLease = { owner: `${ownerPrefix}:${randomUUID()}`, released: false };
         heldLeases.set(lease.owner, credentialId);
         let leased: CredentialTokenState | null;
+        const leaseTicket = cached.ticket();
         try {
           // Taking the lease returns the state as of taking it: the re-read under the lease.
           leased = await store.acquireLeaseAndRead(credentialId, resource, lease.owner, leaseMs);
@@ -245,7 +263,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         if (!leased) leaseReturned(lease.owner);
         if (leased) {
           try {
-            const result = await refreshHoldingLease(leased, resource, want, lease);
+            const result = await refreshHoldingLease(leased, resource, want, lease, leaseTicket);
             if (result !== RETRY) return result;
             leaseFirst = false;
             continue;
@@ -284,11 +302,11 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
    * back into the cache with it), a usable token or an error while refreshes are held back, or
    * null when a refresh is needed. Throws when the credential needs re-authorization.
    */
-  async function answerFromState(state: CredentialTokenState, resource: TokenResource, want: Want): Promise<FreshToken | null> {
+  async function answerFromState(state: CredentialTokenState, resource: TokenResource, want: Want, ticket: L1Ticket): Promise<FreshToken | null> {
     assertRefreshable(state);
     if (stateSatisfies(state, want) && state.accessToken) {
       telemetry.tokenServed('db');
-      await cached.set(state.credentialId, resource, state.accessToken, skewMs);
+      await cached.refill(state.credentialId, resource, state.accessToken, skewMs, ticket);
       return state.accessToken;
     }
     const blocked = blockedBy(state);
@@ -319,11 +337,12 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     resource: TokenResource,
     want: Want,
     lease: HeldLease,
+    ticket: L1Ticket,
   ): Promise<FreshToken | typeof RETRY> {
     const { credentialId } = state;
     const owner = lease.owner;
     // `state` was read as the lease was taken: another process may have just refreshed, or failed.
-    const answer = await answerFromState(state, resource, want);
+    const answer = await answerFromState(state, resource, want, ticket);
     if (answer) return answer;
     let refreshToken: string;
     try {
@@ -409,7 +428,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
       return RETRY;
     }
     lease.released = true;
-    await cached.set(credentialId, resource, fresh, skewMs);
+    await cached.replace(credentialId, resource, fresh, skewMs);
     // A refresh went through: the client credential works, and so does the app in this tenant.
     reportedAppFailures.clear();
     if (state.tenantId !== null) {

@@ -6,3 +6,5 @@ export { storeGrant, type StoreGrantInput } from './store-grant';
 export { accessTokenCacheKey, TOKEN_RESOURCES } from './cache-keys';
 export type { SecretBox } from '../crypto';
 export { getTokenService, storeMicrosoftGrant, ensureFreshToken, existingTokenService } from './runtime';
+export { forgetCachedAccessTokens, TOKEN_INVALIDATION_CHANNEL } from './access-token-cache';
+export { L1TokenCache, L1_DEFAULTS, type L1Options } from './l1-cache';

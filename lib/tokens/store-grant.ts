@@ -85,7 +85,7 @@ export async function storeGrant(input: StoreGrantInput): Promise<string> {
   await cache.deleteAll(credentialId);
   if (input.accessToken) {
     const { resource, accessToken, expiresAt } = input.accessToken;
-    await cache.set(credentialId, resource, { accessToken, expiresAt }, input.skewSeconds * 1000);
+    await cache.replace(credentialId, resource, { accessToken, expiresAt }, input.skewSeconds * 1000);
   }
   input.logger.info({ credentialId, outcome: 'grant_stored' }, 'mailbox credential stored');
   return credentialId;

@@ -100,6 +100,11 @@ describe('fail open', () => {
       setIfAbsent: async () => false,
       deleteIfEquals: async () => false,
       health: async () => 'down',
+      publish: async () => {},
+      subscribe: (_channel, listener) => {
+        listener.live(false);
+        return () => {};
+      },
       close: async () => {},
     };
     for (let i = 0; i < 10; i++) expect(await takeRateLimit({ cache: down, rule, subject: 'u', now: T0 })).toEqual({ allowed: true });

@@ -7,7 +7,7 @@ import { startMicrosoftEmulator, type MicrosoftEmulator } from '@/emulator';
 import { createMemoryCache, createRedisCache, type Cache } from '@/lib/cache';
 import { createSecretBox, keyringFromKeys, type SecretBox } from '@/lib/crypto';
 import { createIdentityClient, type IdentityClient } from '@/lib/microsoft';
-import { createTokenService, storeGrant, type TokenServiceDeps } from '@/lib/tokens';
+import { createTokenService, storeGrant, type FreshToken, type TokenResource, type TokenServiceDeps } from '@/lib/tokens';
 import { IMAP_SCOPE } from '@/lib/microsoft/scopes';
 import { logger } from '@/lib/log';
 import { createTestDatabase, type TestDatabase } from './db';
@@ -24,7 +24,7 @@ export interface TokenFixture {
   keyBase64: string;
   identity: IdentityClient;
   /** Creates a user (in the emulator's default tenant, or `tenantId`) and an OAuth credential holding a real emulator refresh token. */
-  seedCredential(email?: string, options?: { tenantId?: string }): Promise<{ credentialId: string; userId: string; email: string; tenantId: string }>;
+  seedCredential(email?: string, options?: { tenantId?: string; accessToken?: FreshToken & { resource: TokenResource } }): Promise<{ credentialId: string; userId: string; email: string; tenantId: string }>;
   service(overrides?: Partial<TokenServiceDeps>): ReturnType<typeof createTokenService>;
   /** Raw values under this fixture's Redis prefix. */
   rawRedisValues(): Promise<string[]>;
@@ -76,6 +76,7 @@ export async function createTokenFixture(options: { emulator?: Parameters<typeof
         tenantId: user.tid,
         refreshToken,
         grantedScopes: ['openid', 'offline_access', IMAP_SCOPE],
+        ...(options.accessToken ? { accessToken: options.accessToken } : {}),
       });
       return { credentialId, userId: appUser.id, email, tenantId: user.tid };
     },

@@ -53,8 +53,11 @@ describe.each([
     await healRedis();
     // After the circuit's probe the service writes to and reads from Redis again.
     await waitFor(async () => (await cache.health()) === 'ok', { timeoutMs: 10_000, what: 'Redis back' });
+    // A rejected token forces a refresh, whose result goes to Redis. (A plain read could be answered
+    // by this process's L1, which a raw delete in Redis does not reach.)
     await cache.del(`at:${credentialId}:imap`);
-    await tokens.ensureFreshToken(credentialId, 'imap');
+    const renewed = await tokens.ensureFreshToken(credentialId, 'imap', { rejectedToken: first.accessToken });
+    expect(renewed.accessToken).not.toBe(first.accessToken);
     await waitFor(async () => (await cache.get(`at:${credentialId}:imap`)) !== null, { timeoutMs: 5_000, what: 'token cached again' });
   });
 });

@@ -5,6 +5,9 @@ const NOT_SELECTABLE = ['\\Noselect', '\\NonExistent'];
 
 /** Folders with message and unseen counts (LIST-STATUS where offered, else STATUS each). */
 export async function listMailboxes(client: ImapFlow): Promise<MailboxInfo[]> {
+  // The server answers the selected folder's counts from this session's view of it, which only
+  // catches up with mail delivered meanwhile when the session syncs: NOOP first.
+  if (client.mailbox) await client.noop();
   const entries = await client.list({ statusQuery: { messages: true, unseen: true } });
   const boxes = entries
     .filter((e) => !NOT_SELECTABLE.some((flag) => e.flags.has(flag)))

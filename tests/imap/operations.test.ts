@@ -44,6 +44,16 @@ describe('listMailboxes', () => {
     expect(byPath['Deleted Items']?.specialUse).toBe('\\Trash');
     expect(byPath['Projects/2024']).toMatchObject({ name: '2024', specialUse: null, messages: 0, unseen: 0 });
   });
+
+  it("counts mail delivered while the session has the folder open (the session's view is synced first)", async () => {
+    const { credentialId, email } = await mailbox();
+    await f.dovecot.save(email, buildEml({ subject: 'first' }));
+    // Listing the inbox leaves INBOX selected on the pooled session.
+    await imap.listMessages(credentialId, parseListMessagesParams({ mailbox: 'INBOX' }));
+    expect((await imap.listMailboxes(credentialId))[0]).toMatchObject({ path: 'INBOX', messages: 1, unseen: 1 });
+    await f.dovecot.save(email, buildEml({ subject: 'delivered meanwhile' }));
+    expect((await imap.listMailboxes(credentialId))[0]).toMatchObject({ path: 'INBOX', messages: 2, unseen: 2 });
+  });
 });
 
 describe('listMessages', () => {

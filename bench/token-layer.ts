@@ -10,25 +10,33 @@ import { fmt, heading, ratio, summarize } from './stats';
 
 const ROUNDS = 10;
 const PER_ROUND = 500;
+/** Calls of one side before switching to the other. */
+const BLOCK = 50;
 const TOKEN_BYTES = 2048;
 
-/** Interleaves the two in rounds so machine noise hits both alike. */
+/**
+ * Alternates the two in short blocks so machine noise hits both alike, timing every call. Blocks
+ * rather than single calls: an in-process hit timed right after a network round trip measures the
+ * round trip's aftermath (its socket callbacks, evicted CPU caches) more than itself.
+ */
 async function versus(subject: () => Promise<unknown>, baseline: () => Promise<unknown>): Promise<{ s: number[]; b: number[] }> {
   const s: number[] = [];
   const b: number[] = [];
-  for (let i = 0; i < 200; i++) {
-    await subject();
-    await baseline();
-  }
-  for (let round = 0; round < ROUNDS; round++) {
-    for (let i = 0; i < PER_ROUND; i++) {
-      let t = performance.now();
-      await subject();
-      s.push(performance.now() - t);
-      t = performance.now();
-      await baseline();
-      b.push(performance.now() - t);
+  const block = async (fn: () => Promise<unknown>, into: number[] | null) => {
+    for (let i = 0; i < BLOCK; i++) {
+      const t = performance.now();
+      await fn();
+      into?.push(performance.now() - t);
     }
+  };
+  // Warm-up: both paths optimised by the JIT before anything is timed.
+  for (let i = 0; i < 40; i++) {
+    await block(subject, null);
+    await block(baseline, null);
+  }
+  for (let round = 0; round < ROUNDS * (PER_ROUND / BLOCK); round++) {
+    await block(subject, s);
+    await block(baseline, b);
   }
   return { s, b };
 }

@@ -1,6 +1,6 @@
 // The journeys a person takes, in order, in Debian's Chromium against the production build (two
 // instances behind one public URL would need a proxy; the browser uses the first): sign in, read
-// mail (and see new mail arrive in the open inbox), manage mailboxes, reconnect one Microsoft stopped accepting, build a knowledge base from a
+// mail (and see new mail arrive in the open inbox), act on it, answer it, manage mailboxes, reconnect one Microsoft stopped accepting, build a knowledge base from a
 // OneDrive folder. Every step fails on a console error, a page error, a failed request, a server
 // error or an error screen; screenshots of each step go to test-results/journeys/.
 import { readFile } from 'node:fs/promises';
@@ -10,18 +10,22 @@ import { startApp, type TestApp } from '../support/app';
 import { launchBrowser, watchedPage, type WatchedPage } from '../support/browser';
 import { startDovecot, type Dovecot } from '../support/dovecot';
 import { buildEml } from '../support/mail-fixtures';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+import { simpleParser } from 'mailparser';
 
 const USER = 'ada@contoso.test';
 const PAT = { email: 'pat@imap.test', password: 'correct horse' };
 
 let app: TestApp;
 let passwordServer: Dovecot;
+let smtp: TestSmtpServer;
 let browser: Browser;
 let tab: WatchedPage;
 
 beforeAll(async () => {
+  smtp = await startSmtpServer({ introspectionUrl: () => app.emulator.smtpIntrospectionUrl, deliverTo: () => app.dovecot! });
   [app, passwordServer, browser] = await Promise.all([
-    startApp({ users: [USER] }),
+    startApp({ users: [USER], env: smtp.appEnv }),
     startDovecot({ mode: 'password', users: [{ user: PAT.email, password: PAT.password }] }),
     launchBrowser(),
   ]);
@@ -55,7 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([app?.stop(), passwordServer?.stop()]);
+  await Promise.all([app?.stop(), passwordServer?.stop(), smtp?.stop()]);
 });
 
 /** Each step leaves the page clean; the next step does not start on a broken one. */
@@ -164,6 +168,40 @@ test('act on mail: read on open, search, mark unread, flag, move, delete', async
   await folders.getByRole('link', { name: /Deleted Items/ }).click();
   await poll(() => page.getByRole('link', { name: /Update 30\b/ }).count()).toBe(1);
   await step('deleted');
+});
+
+test('answer mail: reply to a message, allowing sending once on the way', async () => {
+  const { page } = tab;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Inbox' }).click();
+  await page.getByRole('link', { name: /Launch plan/ }).click();
+  await poll(() => page.getByRole('heading', { level: 1, name: 'Launch plan' }).count()).toBe(1);
+  await page.getByRole('link', { name: 'Reply', exact: true }).click();
+  await page.waitForURL(/\/compose\?reply=\d+/);
+  await expect(page.getByLabel('To', { exact: true }).inputValue()).resolves.toBe('Grace Hopper <grace@fabrikam.test>');
+  await expect(page.getByLabel('Subject', { exact: true }).inputValue()).resolves.toBe('Re: Launch plan');
+  await page.keyboard.type('Monday it is.');
+  await step('reply');
+
+  // The mailbox was connected for reading only: the first send asks for that consent, once.
+  tab.expectFailure((url, status) => url.includes('/send') && status === 409);
+  await page.getByRole('button', { name: 'Send' }).click();
+  const reconnect = page.getByRole('link', { name: 'Reconnect to allow sending' });
+  await poll(() => reconnect.count()).toBe(1);
+  expect(smtp.received).toHaveLength(0);
+  await step('reply-consent');
+  await reconnect.click();
+  await page.waitForURL(/\/compose\?reply=\d+/, { timeout: 20_000 });
+  await poll(async () => ((await page.getByLabel('Message', { exact: true }).inputValue()).startsWith('Monday it is.') ? 1 : 0)).toBe(1);
+  await page.getByLabel('Message', { exact: true }).focus();
+  await page.keyboard.press('Control+Enter');
+  await page.waitForURL(/sent=1/, { timeout: 20_000 });
+  await poll(() => page.getByRole('status').filter({ hasText: 'Message sent.' }).count()).toBe(1);
+  const reply = await simpleParser(smtp.received.at(-1)!.raw);
+  expect(reply.subject).toBe('Re: Launch plan');
+  expect(reply.inReplyTo).toMatch(/^<.+>$/);
+  expect(reply.text).toMatch(/^Monday it is\.\n\nOn .* wrote:\n> The plan, in plain text\./);
+  expect(smtp.received.at(-1)!.to).toEqual(['grace@fabrikam.test']);
+  await step('replied');
 });
 
 test('mailboxes: add a password IMAP mailbox, read it, disconnect it', async () => {

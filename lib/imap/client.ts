@@ -107,3 +107,20 @@ export function createClient(options: { endpoint: Endpoint; auth: ClientAuth; lo
   });
   return client;
 }
+
+/** A polite LOGOUT, but never wait long for it: a session that does not answer is closed. */
+export async function logoutQuietly(client: ImapFlow): Promise<void> {
+  if (!client.usable) {
+    client.close();
+    return;
+  }
+  const timer = setTimeout(() => client.close(), 2_000);
+  timer.unref();
+  try {
+    await client.logout();
+  } catch {
+    client.close();
+  } finally {
+    clearTimeout(timer);
+  }
+}

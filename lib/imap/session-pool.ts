@@ -5,6 +5,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { AppError } from '../errors';
+import { logoutQuietly } from './client';
 import { errorLabel, isConnectionError } from './errors';
 
 export interface SessionPoolOptions {
@@ -192,21 +193,7 @@ export class SessionPool {
 
   private async discard(session: Session): Promise<void> {
     this.forget(session);
-    const client = session.client;
-    if (!client.usable) {
-      client.close();
-      return;
-    }
-    // A polite LOGOUT, but never wait long for it.
-    const timer = setTimeout(() => client.close(), 2_000);
-    timer.unref();
-    try {
-      await client.logout();
-    } catch {
-      client.close();
-    } finally {
-      clearTimeout(timer);
-    }
+    await logoutQuietly(session.client);
   }
 
   private forget(session: Session): void {

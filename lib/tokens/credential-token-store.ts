@@ -88,22 +88,12 @@ export class CredentialTokenStore {
     return this.secrets.open(state.refreshTokenSealed, refreshTokenAad(state.credentialId));
   }
 
-  // Lease times come from the database's clock, so processes whose clocks disagree still agree
-  // on when a lease has expired. Columns hold UTC timestamps without a zone, as Prisma writes them.
-  async acquireLease(credentialId: string, owner: string, leaseMs: number): Promise<boolean> {
-    const count = await this.db.$executeRaw`
-      UPDATE "MailCredential"
-      SET "refreshLeaseOwner" = ${owner},
-          "refreshLeaseUntil" = (now() AT TIME ZONE 'UTC') + (${leaseMs}::int * interval '1 millisecond')
-      WHERE id = ${credentialId}
-        AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < (now() AT TIME ZONE 'UTC'))`;
-    return count === 1;
-  }
-
   /**
-   * `acquireLease` and `read` in one statement: takes the lease when it is free and returns the
+   * Takes the refresh lease when it is free and reads the state in one statement, returning the
    * state as of taking it (so no re-read is needed under the lease), or null when someone else
    * holds it, or the row is gone or not an OAuth credential (the caller reads to find out which).
+   * Lease times come from the database's clock, so processes whose clocks disagree still agree on
+   * when a lease has expired. Columns hold UTC timestamps without a zone, as Prisma writes them.
    */
   async acquireLeaseAndRead(credentialId: string, resource: TokenResource, owner: string, leaseMs: number): Promise<CredentialTokenState | null> {
     const rows = await this.db.$queryRaw<LeasedRow[]>`

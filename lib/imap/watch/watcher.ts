@@ -8,6 +8,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors';
+import { logoutQuietly } from '../client';
 import { errorLabel, isServerRefusal, toAppError } from '../errors';
 import { SUMMARY_QUERY, toSummary } from '../list-messages';
 import { expungeChange, flagsChange, type ExpungePayload, type FlagsPayload, type ReadyInfo, type WatchEvent } from './events';
@@ -241,22 +242,6 @@ function toWatchError(error: unknown): AppError {
   return toAppError(error);
 }
 
-/** A polite LOGOUT, but never wait long for it. */
-async function logoutQuietly(client: ImapFlow): Promise<void> {
-  if (!client.usable) {
-    client.close();
-    return;
-  }
-  const timer = setTimeout(() => client.close(), 2_000);
-  timer.unref();
-  try {
-    await client.logout();
-  } catch {
-    client.close();
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function byeCode(reason: string | undefined): string | undefined {
   if (!reason) return undefined;
